@@ -1,0 +1,53 @@
+"""qattn compiler: lowers circuits and hybrid attention models to ISA circuits for a profile.
+
+Public entry points are imported lazily so that ``import qcompile`` stays cheap and the
+``hardware_profiles`` package can import ``qcompile.errors`` without a cycle.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from qcompile.circuit_io import load_circuit, loads_circuit
+    from qcompile.equivalence import EquivalenceResult, check_equivalence
+    from qcompile.errors import QattnError
+    from qcompile.isa import check_isa, isa_violations
+    from qcompile.pipeline import CompileOptions, CompileResult, compile_circuit
+    from qcompile.report import CompileReport
+
+__all__ = [
+    "CompileOptions",
+    "CompileReport",
+    "CompileResult",
+    "EquivalenceResult",
+    "QattnError",
+    "check_equivalence",
+    "check_isa",
+    "compile_circuit",
+    "isa_violations",
+    "load_circuit",
+    "loads_circuit",
+]
+
+_HOMES = {
+    "CompileOptions": "qcompile.pipeline",
+    "CompileResult": "qcompile.pipeline",
+    "compile_circuit": "qcompile.pipeline",
+    "CompileReport": "qcompile.report",
+    "EquivalenceResult": "qcompile.equivalence",
+    "check_equivalence": "qcompile.equivalence",
+    "QattnError": "qcompile.errors",
+    "check_isa": "qcompile.isa",
+    "isa_violations": "qcompile.isa",
+    "load_circuit": "qcompile.circuit_io",
+    "loads_circuit": "qcompile.circuit_io",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(_HOMES[name]), name)
+    raise AttributeError(f"module 'qcompile' has no attribute {name!r}")

@@ -1,0 +1,174 @@
+"""The ``qcompile`` command line.
+
+Subcommands: ``compile``, ``profiles`` (``list``, ``show NAME``) and ``demo``. Every
+error a user can cause prints one line on stderr and exits with code 2; set
+``QATTN_DEBUG=1`` to see tracebacks instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from qcompile.errors import QattnError
+
+__all__ = ["main"]
+
+PROG = "qcompile"
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _add_compile_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--profile", default=None, help="profile name or .toml file (default: heron_r2)"
+    )
+    parser.add_argument(
+        "-O", "--optimization-level", type=int, default=2, choices=range(4), metavar="{0,1,2,3}"
+    )
+    parser.add_argument("--seed", type=int, default=0, help="seed_transpiler (default: 0)")
+    parser.add_argument("--layout-method", default=None, help="layout stage plugin")
+    parser.add_argument("--routing-method", default=None, help="routing stage plugin")
+    parser.add_argument(
+        "--equivalence-max-qubits",
+        type=int,
+        default=12,
+        help="check equivalence up to this many active qubits; 0 disables (default: 12)",
+    )
+    parser.add_argument(
+        "--equivalence-timeout",
+        type=float,
+        default=10.0,
+        help="seconds for the equivalence proof (default: 10)",
+    )
+    parser.add_argument("--out", default=None, help="artifact directory")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Compile circuits for qattn device profiles.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    compile_p = sub.add_parser(
+        "compile", help="compile an OpenQASM 2/3 or QPY circuit for a profile"
+    )
+    compile_p.add_argument("input", help="circuit file (.qasm, .qasm3 or .qpy)")
+    _add_compile_options(compile_p)
+
+    profiles_p = sub.add_parser("profiles", help="list profiles, or show one")
+    profiles_sub = profiles_p.add_subparsers(dest="action", parser_class=_Parser)
+    profiles_sub.add_parser("list", help="list profiles (default)")
+    show_p = profiles_sub.add_parser("show", help="summary of one profile")
+    show_p.add_argument("name", help="profile name or .toml file")
+    show_p.add_argument("--json", action="store_true")
+
+    demo_p = sub.add_parser(
+        "demo", help="compile the embedded 16-entry lookup sample and print its report"
+    )
+    _add_compile_options(demo_p)
+    return parser
+
+
+def _options(args: argparse.Namespace) -> object:
+    from qcompile.pipeline import CompileOptions
+
+    return CompileOptions(
+        optimization_level=args.optimization_level,
+        seed=args.seed,
+        layout_method=args.layout_method,
+        routing_method=args.routing_method,
+        equivalence_max_qubits=args.equivalence_max_qubits,
+        equivalence_timeout=args.equivalence_timeout,
+    )
+
+
+def _compile_and_report(circuit: object, args: argparse.Namespace, default_out: str) -> int:
+    from hardware_profiles import DEFAULT_PROFILE, load_profile
+    from qcompile.artifact import write_artifact
+    from qcompile.pipeline import CompileOptions, compile_circuit
+
+    profile = load_profile(args.profile or DEFAULT_PROFILE)
+    options = _options(args)
+    assert isinstance(options, CompileOptions)
+    result = compile_circuit(circuit, profile, options)
+    out = args.out or os.path.join("out", default_out)
+    paths = write_artifact(result, out)
+    if args.json:
+        print(result.report.to_json())
+    else:
+        print(result.report.to_text())
+        print(f"  artifact         {paths.qpy}, {paths.qasm3}, {paths.report_json}")
+    return 0
+
+
+def _cmd_compile(args: argparse.Namespace) -> int:
+    from qcompile.circuit_io import load_circuit
+
+    circuit = load_circuit(args.input)
+    profile_name = os.path.splitext(os.path.basename(args.profile or "heron_r2"))[0]
+    return _compile_and_report(circuit, args, f"{circuit.name}-{profile_name}")
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from qcompile.samples import multiplexed_lookup
+
+    return _compile_and_report(multiplexed_lookup(), args, "demo")
+
+
+def _cmd_profiles(args: argparse.Namespace) -> int:
+    from hardware_profiles import list_profiles, load_profile, summarize_profile
+
+    if args.action == "show":
+        summary = summarize_profile(load_profile(args.name))
+        if args.json:
+            from dataclasses import asdict
+
+            print(json.dumps(asdict(summary), indent=2))
+        else:
+            print(summary.render())
+        return 0
+    profiles = list_profiles()
+    width = max(len(p.name) for p in profiles)
+    for profile in profiles:
+        print(f"{profile.name:<{width}}  {profile.kind:<14}  {profile.description}")
+    return 0
+
+
+_COMMANDS = {"compile": _cmd_compile, "profiles": _cmd_profiles, "demo": _cmd_demo}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs ``qcompile`` with ``argv`` (defaults to ``sys.argv[1:]``); returns the exit code."""
+    args = _build_parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except QattnError as exc:
+        if os.environ.get("QATTN_DEBUG"):
+            raise
+        print(f"{PROG}: error: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug in qattn: still one line unless debugging
+        if os.environ.get("QATTN_DEBUG"):
+            raise
+        print(
+            f"{PROG}: internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
+            "(set QATTN_DEBUG=1 for a traceback)",
+            file=sys.stderr,
+        )
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

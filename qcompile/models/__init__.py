@@ -1,0 +1,53 @@
+"""Model circuits: one module per model, one shared :class:`ModelCircuit` shape.
+
+* :mod:`~qcompile.models.qasa` - the published QASA quantum layer (9 qubits).
+* :mod:`~qcompile.models.qlam` - QLAM quantum memory over a token sequence.
+* :mod:`~qcompile.models.qama` - QAMA attention as a QUBO / Ising, solvers and QAOA.
+
+Each model has an independent numpy reference (in its module or ``*_reference.py``) that
+the tests compare the circuits against.
+"""
+
+from qcompile.models.base import ModelCircuit, ModelResources, count_resources, z_observables
+from qcompile.models.examples import MODEL_EXAMPLES
+from qcompile.models.qama import (
+    QuboSolution,
+    attention_couplings,
+    build_qama_qaoa,
+    local_energy,
+    qama_ising,
+    qama_qaoa_resources,
+    qama_qubo,
+    qubo_energy,
+    qubo_to_ising,
+    solve_qubo_annealing,
+    solve_qubo_exact,
+    sparsify_couplings,
+)
+from qcompile.models.qasa import build_qasa, qasa_resources
+from qcompile.models.qlam import build_qlam, image_to_tokens, qlam_resources
+
+__all__ = [
+    "MODEL_EXAMPLES",
+    "ModelCircuit",
+    "ModelResources",
+    "QuboSolution",
+    "attention_couplings",
+    "build_qama_qaoa",
+    "build_qasa",
+    "build_qlam",
+    "count_resources",
+    "image_to_tokens",
+    "local_energy",
+    "qama_ising",
+    "qama_qaoa_resources",
+    "qama_qubo",
+    "qasa_resources",
+    "qlam_resources",
+    "qubo_energy",
+    "qubo_to_ising",
+    "solve_qubo_annealing",
+    "solve_qubo_exact",
+    "sparsify_couplings",
+    "z_observables",
+]

@@ -1,0 +1,49 @@
+"""Explicit QRAM constructions behind one logical query gate.
+
+:class:`QRAMQuery` states what a query does; each construction (bucket brigade, its two-qubit
+variant, QROM, select-swap, multiplexer, and the cost-model oracle) builds a real circuit for it
+and knows its costs in closed form; :class:`QRAMLowering` swaps queries for constructions inside
+a transpiler pipeline.
+"""
+
+from qcompile.qram.base import (
+    CX_COST,
+    QRAMConstruction,
+    QRAMResources,
+    lowered_cx_count,
+    measure_resources,
+)
+from qcompile.qram.bucket_brigade import BucketBrigadeQRAM
+from qcompile.qram.bucket_brigade_2q import BucketBrigade2QRAM
+from qcompile.qram.lowering import QRAMLowering, add_qram_lowering, qram_lowering_pass_manager
+from qcompile.qram.multiplexer import MultiplexerQRAM, append_multiplexed_rotation
+from qcompile.qram.oracle import OracleQRAM
+from qcompile.qram.qrom import QROM, unary_iteration
+from qcompile.qram.query import QRAMQuery, QRAMWords, reference_circuit
+from qcompile.qram.registry import CONSTRUCTIONS, get_construction
+from qcompile.qram.select_swap import SelectSwapQRAM, default_block_bits
+
+__all__ = [
+    "CONSTRUCTIONS",
+    "CX_COST",
+    "QROM",
+    "BucketBrigade2QRAM",
+    "BucketBrigadeQRAM",
+    "MultiplexerQRAM",
+    "OracleQRAM",
+    "QRAMConstruction",
+    "QRAMLowering",
+    "QRAMQuery",
+    "QRAMResources",
+    "QRAMWords",
+    "SelectSwapQRAM",
+    "add_qram_lowering",
+    "append_multiplexed_rotation",
+    "default_block_bits",
+    "get_construction",
+    "lowered_cx_count",
+    "measure_resources",
+    "qram_lowering_pass_manager",
+    "reference_circuit",
+    "unary_iteration",
+]

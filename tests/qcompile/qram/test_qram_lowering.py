@@ -1,0 +1,83 @@
+import numpy as np
+import pytest
+from qiskit import QuantumCircuit
+from qiskit.circuit import Gate, ParameterVector
+from qiskit.quantum_info import Operator
+from qiskit.transpiler import PassManager
+from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
+
+from qcompile.errors import CompileError
+from qcompile.qram import (
+    CONSTRUCTIONS,
+    QRAMLowering,
+    QRAMQuery,
+    QRAMWords,
+    add_qram_lowering,
+    get_construction,
+)
+from tests.qcompile.qram.qram_sim import logical_isometry
+
+
+def logical_circuit(words_a, words_b):
+    qc = QuantumCircuit(4)
+    qc.h(0)
+    qc.append(QRAMQuery(words_a), [0, 1, 2])
+    qc.cx(2, 3)
+    qc.append(QRAMQuery(words_b), [1, 0, 3])
+    qc.ry(0.4, 2)
+    return qc
+
+
+@pytest.mark.parametrize("kind", [k for k in CONSTRUCTIONS if k != "oracle"])
+def test_lowering_is_equivalent_on_logical_qubits(kind):
+    qc = logical_circuit(QRAMWords.bits([1, 0, 1, 1]), QRAMWords.angles([0.3, -1.1, 2.0, 0.5]))
+    lowered = PassManager([QRAMLowering(kind)]).run(qc)
+    assert "qram_query" not in lowered.count_ops()
+    assert lowered.num_qubits == 4 + CONSTRUCTIONS[kind](QRAMWords.bits([0] * 4)).count().qubits - 3
+    matrix, leak = logical_isometry(lowered, 4)
+    assert leak < 1e-9
+    np.testing.assert_allclose(matrix, Operator(qc).data, atol=1e-9)
+
+
+def test_lowering_keeps_parameters_symbolic():
+    theta = ParameterVector("theta", 4)
+    qc = QuantumCircuit(3)
+    qc.append(QRAMQuery(QRAMWords.angles(list(theta))), range(3))
+    lowered = PassManager([QRAMLowering("bb-2q")]).run(qc)
+    assert set(lowered.parameters) == set(theta)
+    values = dict(zip(theta, [0.2, 0.9, -0.4, 1.7], strict=True))
+    matrix, leak = logical_isometry(lowered.assign_parameters(values), 3)
+    assert leak < 1e-9
+    np.testing.assert_allclose(matrix, Operator(qc.assign_parameters(values)).data, atol=1e-9)
+
+
+def test_oracle_builds_an_opaque_gate_and_is_never_lowered():
+    circuit = CONSTRUCTIONS["oracle"](QRAMWords.bits([0, 1, 1, 0])).build()
+    (inst,) = circuit.data
+    assert isinstance(inst.operation, Gate) and inst.operation.definition is None
+    qc = QuantumCircuit(3)
+    qc.append(QRAMQuery(QRAMWords.bits([0, 1, 1, 0])), range(3))
+    with pytest.raises(CompileError, match="oracle"):
+        PassManager([QRAMLowering("oracle")]).run(qc)
+
+
+def test_unknown_kind_is_a_compile_error():
+    with pytest.raises(CompileError, match="unknown QRAM kind"):
+        get_construction("magic")
+
+
+def test_preset_pass_manager_with_lowering_stage():
+    qc = QuantumCircuit(3)
+    qc.h([0, 1])
+    qc.append(QRAMQuery(QRAMWords.angles([0.1, 0.5, 0.9, 1.3])), range(3))
+    pm = generate_preset_pass_manager(
+        optimization_level=1, basis_gates=["cx", "rz", "sx", "x"], seed_transpiler=1
+    )
+    add_qram_lowering(pm, "qrom")
+    isa = pm.run(qc)
+    assert set(isa.count_ops()) <= {"cx", "rz", "sx", "x"}
+    assert isa.num_qubits == 4  # one unary ancilla
+    plain = generate_preset_pass_manager(
+        optimization_level=1, basis_gates=["cx", "rz", "sx", "x"], seed_transpiler=1
+    ).run(qc)  # without the stage, the reference definition still compiles
+    assert plain.num_qubits == 3

@@ -1,0 +1,144 @@
+"""Drive ``qcompile`` through ``main([...])`` and one real subprocess; read what it wrote."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from qiskit import qasm2, qasm3
+
+from qcompile.artifact import load_artifact_circuit
+from qcompile.cli import main
+from tests.conftest import ghz
+
+
+def write_qasm(tmp_path: Path, circuit: object, name: str, version: int = 2) -> Path:
+    path = tmp_path / name
+    dumps = qasm2.dumps if version == 2 else qasm3.dumps
+    path.write_text(dumps(circuit))  # type: ignore[arg-type]
+    return path
+
+
+def test_compile_writes_artifact_with_versions_and_profile(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = write_qasm(tmp_path, ghz(4), "ghz4.qasm")
+    out = tmp_path / "out"
+    code = main(["compile", str(src), "--profile", "eagle_r3", "--out", str(out), "--json"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["profile"] == "eagle_r3"
+    assert report["versions"]["qiskit"]
+    assert report["provenance"]["calibration_date"].startswith("2025-")
+    assert report["equivalence"]["status"] == "equivalent"
+    assert report["two_qubit_gates"] >= 3
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["ghz4.qasm3", "ghz4.qpy", "ghz4.report.json", "ghz4.report.md"]
+    circuit = load_artifact_circuit(out / "ghz4.qpy")
+    assert circuit.metadata["qattn"]["profile"] == "eagle_r3"
+    assert circuit.metadata["qattn"]["versions"]["qiskit"] == report["versions"]["qiskit"]
+    assert circuit.layout is not None
+    assert circuit.count_ops()["ecr"] == report["gate_counts"]["ecr"]
+    assert "qiskit" in (out / "ghz4.qasm3").read_text().splitlines()[1]
+    qasm3.loads((out / "ghz4.qasm3").read_text())
+    assert "| Two-qubit gates |" in (out / "ghz4.report.md").read_text()
+
+
+def test_compile_options_reach_the_transpiler(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = write_qasm(tmp_path, ghz(4), "ghz4.qasm3", version=3)
+    args = ["compile", str(src), "--out", str(tmp_path / "o"), "--json", "-O", "1", "--seed", "9"]
+    assert main([*args, "--layout-method", "trivial", "--routing-method", "basic"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["options"]["optimization_level"] == 1
+    assert report["options"]["layout_method"] == "trivial"
+    assert report["initial_layout"] == [0, 1, 2, 3]
+
+
+def test_profiles_list_and_show(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["profiles"]) == 0
+    listing = capsys.readouterr().out
+    for name in (
+        "heron_r2",
+        "heron_r1",
+        "eagle_r3",
+        "ion_all_to_all",
+        "grid_10x10",
+        "heavy_hex_1k",
+    ):
+        assert name in listing
+    assert main(["profiles", "show", "heron_r2"]) == 0
+    shown = capsys.readouterr().out
+    assert "156" in shown and "cz" in shown and "2025-02-26" in shown and "excluded" in shown
+
+
+def test_demo_prints_a_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert "lookup16 on heron_r2" in text and "two-qubit gates" in text
+    assert (tmp_path / "lookup16.qpy").exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (["compile", "{missing}"], "cannot read"),
+        (["compile", "{malformed}"], "malformed qasm2"),
+        (["compile", "{wide}", "--profile", "ion_all_to_all"], "needs 40 qubits"),
+        (["compile", "{ghz}", "--profile", "atlantis"], "unknown profile 'atlantis'"),
+        (["compile", "{opaque}"], "cannot compile"),
+        (["compile", "{ghz}", "--layout-method", "tree"], "unknown layout method"),
+        (["profiles", "show", "atlantis"], "unknown profile"),
+        (["compile"], "the following arguments are required"),
+        (["compile", "{ghz}", "-O", "7"], "invalid choice"),
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], match: str
+) -> None:
+    paths = {
+        "missing": tmp_path / "missing.qasm",
+        "malformed": tmp_path / "bad.qasm",
+        "wide": write_qasm(tmp_path, ghz(40), "wide.qasm"),
+        "ghz": write_qasm(tmp_path, ghz(3), "ghz3.qasm"),
+        "opaque": tmp_path / "opaque.qasm",
+    }
+    paths["malformed"].write_text('OPENQASM 2.0;\ninclude "qelib1.inc";\nqreg q[2];\ncx q[0];\n')
+    paths["opaque"].write_text("OPENQASM 2.0;\nqreg q[2];\nopaque magic a, b;\nmagic q[0], q[1];\n")
+    argv = [a.format(**{k: str(v) for k, v in paths.items()}) for a in argv]
+    argv += ["--out", str(tmp_path / "o")] if argv[0] == "compile" and len(argv) > 1 else []
+    with pytest.raises(SystemExit) if argv == ["compile"] or "-O" in argv else _nothing():
+        code = main(argv)
+        assert code == 2
+    err = capsys.readouterr().err
+    assert match in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def test_real_process_bad_input_has_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.qasm"
+    bad.write_text("OPENQASM 2.0;\nqreg q[1];\nnotagate q[0];\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "qcompile", "compile", str(bad)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("qcompile: error:")
+    assert proc.stderr.count("\n") == 1
+    assert "Traceback" not in proc.stderr
