@@ -12,7 +12,9 @@ from qcompile import CompileOptions, compile_circuit, load_circuit
 
 path = sys.argv[1] if len(sys.argv) > 1 else "examples/circuits/ghz5.qasm"
 circuit = load_circuit(path)
-print(f"{'profile':<16} {'2q gates':>8} {'2q depth':>8} {'duration':>12} {'success':>8}  equivalence")
+print(
+    f"{'profile':<16} {'2q gates':>8} {'2q depth':>8} {'duration':>12} {'success':>8}  equivalence"
+)
 for profile in list_profiles():
     report = compile_circuit(circuit, profile, CompileOptions(optimization_level=3)).report
     duration = f"{report.duration_s * 1e6:.2f} us" if report.duration_s is not None else "n/a"
