@@ -3,6 +3,8 @@
 * :mod:`~qcompile.models.qasa` - the published QASA quantum layer (9 qubits).
 * :mod:`~qcompile.models.qlam` - QLAM quantum memory over a token sequence.
 * :mod:`~qcompile.models.qama` - QAMA attention as a QUBO / Ising, solvers and QAOA.
+* :mod:`~qcompile.models.qlaci` - QLACI log-attention over a QRAM-addressed sequence
+  (:mod:`~qcompile.models.qlaci_prototype` rebuilds the public prototype and its defects).
 
 Each model has an independent numpy reference (in its module or ``*_reference.py``) that
 the tests compare the circuits against.
@@ -25,6 +27,13 @@ from qcompile.models.qama import (
     sparsify_couplings,
 )
 from qcompile.models.qasa import build_qasa, qasa_resources
+from qcompile.models.qlaci import (
+    build_qlaci,
+    qlaci_input_values,
+    qlaci_resources,
+    remove_padding,
+)
+from qcompile.models.qlaci_prototype import build_qlaci_prototype
 from qcompile.models.qlam import build_qlam, image_to_tokens, qlam_resources
 
 __all__ = [
@@ -35,6 +44,8 @@ __all__ = [
     "attention_couplings",
     "build_qama_qaoa",
     "build_qasa",
+    "build_qlaci",
+    "build_qlaci_prototype",
     "build_qlam",
     "count_resources",
     "image_to_tokens",
@@ -43,9 +54,12 @@ __all__ = [
     "qama_qaoa_resources",
     "qama_qubo",
     "qasa_resources",
+    "qlaci_input_values",
+    "qlaci_resources",
     "qlam_resources",
     "qubo_energy",
     "qubo_to_ising",
+    "remove_padding",
     "solve_qubo_annealing",
     "solve_qubo_exact",
     "sparsify_couplings",

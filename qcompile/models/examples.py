@@ -22,6 +22,7 @@ from qcompile.models.qama import (
     qama_qaoa_resources,
 )
 from qcompile.models.qasa import build_qasa, qasa_resources
+from qcompile.models.qlaci import build_qlaci, qlaci_resources
 from qcompile.models.qlam import build_qlam, qlam_resources
 
 __all__ = ["MODEL_EXAMPLES", "ModelExample", "random_qama_ising"]
@@ -79,6 +80,11 @@ MODEL_EXAMPLES: dict[str, ModelExample] = {
             "qlam_ring_wrapping_features",
             lambda: build_qlam(2, 6, 4, entanglement="ring"),
             lambda: qlam_resources(2, 6, 4, entanglement="ring"),
+        ),
+        ModelExample(
+            "qlaci",
+            lambda: build_qlaci(4, 2, 1, 1, 1),
+            lambda: qlaci_resources(4, 2, 1, 1, 1),
         ),
         ModelExample(
             "qama_qaoa",
