@@ -12,9 +12,13 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from qcompile.errors import QattnError
+from qcompile.pipeline import CompileOptions
+
+if TYPE_CHECKING:
+    from qiskit import QuantumCircuit
 
 __all__ = ["main"]
 
@@ -50,6 +54,11 @@ def _add_compile_options(parser: argparse.ArgumentParser) -> None:
         default=10.0,
         help="seconds for the equivalence proof (default: 10)",
     )
+    parser.add_argument(
+        "--qram",
+        default=None,
+        help="lower QRAMQuery gates with: bucket-brigade, bb-2q, qrom, select-swap, multiplexer",
+    )
     parser.add_argument("--out", default=None, help="artifact directory")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
@@ -71,6 +80,20 @@ def _build_parser() -> argparse.ArgumentParser:
     show_p.add_argument("name", help="profile name or .toml file")
     show_p.add_argument("--json", action="store_true")
 
+    qram_p = sub.add_parser(
+        "qram", help="costs of a QRAM construction: analytic, built, and compiled on a profile"
+    )
+    qram_p.add_argument(
+        "--kind",
+        required=True,
+        help="bucket-brigade, bb-2q, qrom, select-swap, multiplexer or oracle",
+    )
+    qram_p.add_argument("--address-bits", "-n", type=int, required=True, help="n (N = 2^n)")
+    qram_p.add_argument("--word-bits", "-b", type=int, default=1, help="b (default: 1)")
+    qram_p.add_argument("--mode", default="bits", choices=("bits", "ry", "phase"))
+    qram_p.add_argument("--words-seed", type=int, default=0, help="seed of the random words")
+    _add_compile_options(qram_p)
+
     demo_p = sub.add_parser(
         "demo", help="compile the embedded 16-entry lookup sample and print its report"
     )
@@ -78,8 +101,7 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _options(args: argparse.Namespace) -> object:
-    from qcompile.pipeline import CompileOptions
+def _options(args: argparse.Namespace) -> CompileOptions:
 
     return CompileOptions(
         optimization_level=args.optimization_level,
@@ -88,17 +110,18 @@ def _options(args: argparse.Namespace) -> object:
         routing_method=args.routing_method,
         equivalence_max_qubits=args.equivalence_max_qubits,
         equivalence_timeout=args.equivalence_timeout,
+        qram=args.qram,
     )
 
 
-def _compile_and_report(circuit: object, args: argparse.Namespace, default_out: str) -> int:
+def _compile_and_report(
+    circuit: QuantumCircuit, options: CompileOptions, args: argparse.Namespace, default_out: str
+) -> int:
     from hardware_profiles import DEFAULT_PROFILE, load_profile
     from qcompile.artifact import write_artifact
-    from qcompile.pipeline import CompileOptions, compile_circuit
+    from qcompile.pipeline import compile_circuit
 
     profile = load_profile(args.profile or DEFAULT_PROFILE)
-    options = _options(args)
-    assert isinstance(options, CompileOptions)
     result = compile_circuit(circuit, profile, options)
     out = args.out or os.path.join("out", default_out)
     paths = write_artifact(result, out)
@@ -113,15 +136,16 @@ def _compile_and_report(circuit: object, args: argparse.Namespace, default_out: 
 def _cmd_compile(args: argparse.Namespace) -> int:
     from qcompile.circuit_io import load_circuit
 
+    options = _options(args)  # bad options fail before any file is read
     circuit = load_circuit(args.input)
     profile_name = os.path.splitext(os.path.basename(args.profile or "heron_r2"))[0]
-    return _compile_and_report(circuit, args, f"{circuit.name}-{profile_name}")
+    return _compile_and_report(circuit, options, args, f"{circuit.name}-{profile_name}")
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
     from qcompile.samples import multiplexed_lookup
 
-    return _compile_and_report(multiplexed_lookup(), args, "demo")
+    return _compile_and_report(multiplexed_lookup(), _options(args), args, "demo")
 
 
 def _cmd_profiles(args: argparse.Namespace) -> int:
@@ -143,7 +167,33 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {"compile": _cmd_compile, "profiles": _cmd_profiles, "demo": _cmd_demo}
+def _cmd_qram(args: argparse.Namespace) -> int:
+    from qcompile.qram.cost_report import qram_cost_report
+
+    profile = None
+    if args.profile is not None:
+        from hardware_profiles import load_profile
+
+        profile = load_profile(args.profile)
+    report = qram_cost_report(
+        args.kind,
+        args.address_bits,
+        args.word_bits,
+        args.mode,
+        profile=profile,
+        options=_options(args),
+        seed=args.words_seed,
+    )
+    print(json.dumps(report.to_dict(), indent=2) if args.json else report.to_text())
+    return 0
+
+
+_COMMANDS = {
+    "compile": _cmd_compile,
+    "profiles": _cmd_profiles,
+    "demo": _cmd_demo,
+    "qram": _cmd_qram,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -47,6 +47,9 @@ class CompileOptions:
             qubits are active; 0 disables the check. Defaults to 12.
         equivalence_timeout: seconds the equivalence proof may take before the
             report settles for "probably equivalent". Defaults to 10.
+        qram: how ``QRAMQuery`` gates are lowered (``bucket-brigade``, ``bb-2q``,
+            ``qrom``, ``select-swap``, ``multiplexer``); None leaves them to Qiskit's
+            synthesis of their reference definition. Defaults to None.
     """
 
     optimization_level: int = 2
@@ -55,6 +58,7 @@ class CompileOptions:
     routing_method: str | None = None
     equivalence_max_qubits: int = 12
     equivalence_timeout: float = 10.0
+    qram: str | None = None
 
     def __post_init__(self) -> None:
         if self.optimization_level not in (0, 1, 2, 3):
@@ -71,6 +75,15 @@ class CompileOptions:
             raise CompileError("equivalence_max_qubits must be >= 0")
         if self.equivalence_timeout <= 0:
             raise CompileError("equivalence_timeout must be > 0")
+        if self.qram is not None:
+            from qcompile.qram import CONSTRUCTIONS
+
+            if self.qram not in CONSTRUCTIONS or self.qram == "oracle":
+                known = ", ".join(k for k in CONSTRUCTIONS if k != "oracle")
+                raise CompileError(
+                    f"--qram {self.qram!r} cannot be compiled (choose one of: {known}; "
+                    "'oracle' is a cost model for resource reports only)"
+                )
 
 
 @dataclass(frozen=True)
@@ -89,14 +102,22 @@ class CompileResult:
 
 
 def preset_pass_manager(profile: DeviceProfile, options: CompileOptions) -> PassManager:
-    """Qiskit's preset pass manager for the profile's Target with ``options``."""
-    return generate_preset_pass_manager(
+    """Qiskit's preset pass manager for the profile's Target with ``options``.
+
+    With ``options.qram`` set, QRAM lowering runs as the ``pre_init`` stage.
+    """
+    pass_manager = generate_preset_pass_manager(
         optimization_level=options.optimization_level,
         target=profile.target(),
         seed_transpiler=options.seed,
         layout_method=options.layout_method,
         routing_method=options.routing_method,
     )
+    if options.qram is not None:
+        from qcompile.qram import add_qram_lowering
+
+        add_qram_lowering(pass_manager, options.qram)
+    return pass_manager
 
 
 def _one_line(exc: BaseException) -> str:

@@ -22,6 +22,14 @@ from qcompile.qram.qrom import QROM, unary_iteration
 from qcompile.qram.query import QRAMQuery, QRAMWords, reference_circuit
 from qcompile.qram.registry import CONSTRUCTIONS, get_construction
 from qcompile.qram.select_swap import SelectSwapQRAM, default_block_bits
+from qcompile.qram.tree_layout import (
+    TreeLayout,
+    interaction_weights,
+    layout_cost,
+    transpile_with_tree_layout,
+    tree_layout,
+    tree_layouts,
+)
 
 __all__ = [
     "CONSTRUCTIONS",
@@ -37,13 +45,19 @@ __all__ = [
     "QRAMResources",
     "QRAMWords",
     "SelectSwapQRAM",
+    "TreeLayout",
     "add_qram_lowering",
     "append_multiplexed_rotation",
     "default_block_bits",
     "get_construction",
+    "interaction_weights",
+    "layout_cost",
     "lowered_cx_count",
     "measure_resources",
     "qram_lowering_pass_manager",
     "reference_circuit",
+    "transpile_with_tree_layout",
+    "tree_layout",
+    "tree_layouts",
     "unary_iteration",
 ]

@@ -142,3 +142,47 @@ def test_real_process_bad_input_has_no_traceback(tmp_path: Path) -> None:
     assert proc.stderr.startswith("qcompile: error:")
     assert proc.stderr.count("\n") == 1
     assert "Traceback" not in proc.stderr
+
+
+def test_qram_command_prints_analytic_built_and_compiled(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    argv = ["qram", "--kind", "bucket-brigade", "-n", "4", "-b", "1", "--json"]
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["entries"] == 16
+    # PennyLane BBQRAM reference counts: n + b + 1 + 3(N - 1) qubits, 2[(N-1)b + (N-1-n)]
+    # CSWAPs of each control polarity.
+    assert report["analytic"]["qubits"] == report["built"]["qubits"] == 4 + 1 + 1 + 3 * 15
+    assert report["built"]["cswap"] == 2 * 2 * (15 * 1 + (15 - 4))
+    assert report["compiled"] is None
+    argv = ["qram", "--kind", "multiplexer", "-n", "4", "--mode", "ry", "--profile", "heron_r2"]
+    assert main([*argv, "--json"]) == 0
+    compiled = json.loads(capsys.readouterr().out)["compiled"]
+    assert compiled["profile"] == "heron_r2"
+    assert compiled["two_qubit_gates"] <= 30
+    assert compiled["equivalence"]["status"] == "equivalent"
+
+
+def test_qram_command_goes_analytic_far_past_devices(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["qram", "--kind", "qrom", "-n", "20", "-b", "4"]) == 0
+    text = capsys.readouterr().out
+    assert "N = 1048576" in text
+
+
+@pytest.mark.parametrize(
+    ("argv", "match"),
+    [
+        (["qram", "--kind", "magic", "-n", "3"], "magic"),
+        (["qram", "--kind", "qrom", "-n", "0"], "address"),
+        (["qram", "--kind", "qrom", "-n", "20", "--profile", "heron_r2"], "build limit"),
+        (["qram", "--kind", "oracle", "-n", "3", "--profile", "heron_r2"], "cannot compile"),
+        (["compile", "x.qasm", "--qram", "oracle"], "resource reports only"),
+    ],
+)
+def test_qram_bad_input_is_one_line_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], match: str
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert match in err and err.count("\n") == 1

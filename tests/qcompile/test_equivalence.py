@@ -70,3 +70,32 @@ def test_active_qubits_include_idle_logical_qubits() -> None:
     logical.h(0)
     compiled = line_target_circuit(logical)
     assert len(active_qubits(compiled)) == 3
+
+
+@pytest.mark.parametrize("kind", ["multiplexer", "qrom", "bb-2q", "select-swap"])
+def test_qram_lowering_with_clean_ancillas_is_equivalent_by_both_methods(kind: str) -> None:
+    import numpy as np
+    from qiskit import QuantumRegister
+
+    from qcompile.qram import QRAMQuery, QRAMWords, add_qram_lowering
+
+    words = QRAMWords.angles([float(a) for a in np.random.default_rng(1).uniform(0, 3, 4)])
+    address, target_reg = QuantumRegister(2, "address"), QuantumRegister(1, "target")
+    logical = QuantumCircuit(address, target_reg)
+    logical.h(address)
+    logical.append(QRAMQuery(words), [*address, *target_reg])
+    pm = generate_preset_pass_manager(
+        optimization_level=2, target=load_profile("heron_r2").target(), seed_transpiler=0
+    )
+    add_qram_lowering(pm, kind)
+    compiled = pm.run(logical)
+    assert "qram_query" not in compiled.count_ops()
+    for method in ("qcec", "operator"):
+        assert check_equivalence(logical, compiled, method=method).status == "equivalent"
+    # A query with other words must be caught by both methods.
+    other = QRAMWords.angles([0.1, 0.2, 0.3, 0.4])
+    wrong = QuantumCircuit(address, target_reg)
+    wrong.h(address)
+    wrong.append(QRAMQuery(other), [*address, *target_reg])
+    for method in ("qcec", "operator"):
+        assert check_equivalence(wrong, compiled, method=method).status == "not_equivalent"

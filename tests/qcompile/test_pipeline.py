@@ -169,3 +169,51 @@ def test_same_seed_same_circuit() -> None:
     a = compile_circuit(qft(5), profile, CompileOptions(seed=3)).circuit
     b = compile_circuit(qft(5), profile, CompileOptions(seed=3)).circuit
     assert a == b
+
+
+def test_excluding_dead_couplers_rescues_a_wide_routing_circuit() -> None:
+    """The issue's finding: O3 routes a bucket brigade through FakeFez's dead couplers."""
+    import dataclasses
+
+    import numpy as np
+
+    from qcompile.qram import BucketBrigadeQRAM, QRAMWords
+
+    words = QRAMWords.bits([int(b) for b in np.random.default_rng(0).integers(0, 2, 16)], 1)
+    circuit = BucketBrigadeQRAM(words).build()
+    excluded = load_profile("heron_r2")
+    kept = dataclasses.replace(excluded, faults=dataclasses.replace(excluded.faults, mode="keep"))
+    dead = set(excluded.fault_report().couplers)
+    keep_success, exclude_success = [], []
+    for seed in range(3):
+        options = CompileOptions(optimization_level=3, seed=seed, equivalence_max_qubits=0)
+        keep_success.append(compile_circuit(circuit, kept, options).report.success_probability)
+        result = compile_circuit(circuit, excluded, options)
+        used = {
+            tuple(sorted(result.circuit.find_bit(q).index for q in inst.qubits))
+            for inst in result.circuit.data
+            if len(inst.qubits) == 2
+        }
+        assert not used & dead
+        exclude_success.append(result.report.success_probability)
+    assert min(keep_success) == 0.0
+    assert min(exclude_success) > 0.0
+
+
+@pytest.mark.parametrize("kind", ["multiplexer", "qrom", "select-swap", "bb-2q"])
+def test_qram_option_lowers_queries_in_the_pipeline(kind: str) -> None:
+    from qiskit import QuantumRegister
+    from qiskit.circuit import ParameterVector
+
+    from qcompile.qram import QRAMQuery, QRAMWords
+
+    theta = ParameterVector("theta", 4)
+    address, target_reg = QuantumRegister(2, "address"), QuantumRegister(1, "target")
+    logical = QuantumCircuit(address, target_reg, name="query4")
+    logical.h(address)
+    logical.append(QRAMQuery(QRAMWords.angles(list(theta))), [*address, *target_reg])
+    result = compile_circuit(logical, load_profile("heron_r2"), CompileOptions(qram=kind))
+    assert "qram_query" not in result.circuit.count_ops()
+    assert {p.name for p in result.circuit.parameters} == {p.name for p in theta}
+    assert result.report.equivalence["status"] == "equivalent"
+    assert result.report.active_qubits >= 3

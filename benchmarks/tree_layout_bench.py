@@ -1,0 +1,65 @@
+"""Tree-aware layout vs Qiskit's default O3 layout on bucket-brigade QRAMs.
+
+Run: ``python benchmarks/tree_layout_bench.py [--sizes 3 4 5] [--candidates 6] [--seed 0]``.
+For N = 2**n (bits mode, b = 1, random words), each bucket-brigade variant and each device
+(heron_r2, eagle_r3), it compiles the same logical circuit twice in one run: with the preset O3
+pass manager's own layout (VF2 then Sabre), and with :func:`transpile_with_tree_layout` (the
+best of ``--candidates`` tree layouts as ``initial_layout``, Sabre routing). It prints the
+two-qubit counts, their ratio (tree / default) and both compile times (the tree time includes
+finding the layouts and compiling every candidate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
+
+from hardware_profiles import load_profile
+from qcompile.qram import BucketBrigade2QRAM, BucketBrigadeQRAM, QRAMWords
+from qcompile.qram.tree_layout import transpile_with_tree_layout, two_qubit_count
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[3, 4, 5])
+    parser.add_argument("--profiles", nargs="+", default=["heron_r2", "eagle_r3"])
+    parser.add_argument("--candidates", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(args.seed)
+    header = (
+        f"{'device':<10}{'kind':<16}{'N':>4}{'qubits':>7}{'O3 2q':>8}{'tree 2q':>9}"
+        f"{'ratio':>7}{'O3 s':>7}{'tree s':>8}"
+    )
+    print(header)
+    print("-" * len(header))
+    for profile in args.profiles:
+        target = load_profile(profile).target()
+        for n in args.sizes:
+            words = QRAMWords.bits([int(x) for x in rng.integers(0, 2, 1 << n)], b=1)
+            for cls in (BucketBrigadeQRAM, BucketBrigade2QRAM):
+                circuit = cls(words).build()
+                pm = generate_preset_pass_manager(3, target=target, seed_transpiler=args.seed)
+                start = time.perf_counter()
+                default = two_qubit_count(pm.run(circuit))
+                default_s = time.perf_counter() - start
+                start = time.perf_counter()
+                tree = two_qubit_count(
+                    transpile_with_tree_layout(
+                        circuit, target, candidates=args.candidates, seed_transpiler=args.seed
+                    )
+                )
+                tree_s = time.perf_counter() - start
+                print(
+                    f"{profile:<10}{cls.kind:<16}{1 << n:>4}{circuit.num_qubits:>7}{default:>8}"
+                    f"{tree:>9}{tree / default:>7.2f}{default_s:>7.1f}{tree_s:>8.1f}",
+                    flush=True,
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
