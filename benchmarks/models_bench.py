@@ -1,99 +1,92 @@
-"""Compile the model circuits for IBM Heron (FakeFez) and report their cost.
+"""Compile the model circuits for IBM Heron r2 and report what they cost.
 
-For each model circuit: active qubits, two-qubit gates, depth, two-qubit depth and an
-estimated success probability, the product of (1 - error) over every gate of the ISA
-circuit with errors from the Target's InstructionProperties (readout not included: the
-circuits are unmeasured). optimization_level=3 with a fixed transpiler seed, so runs are
-reproducible for a given Qiskit version and fake-backend snapshot.
+Rows: QASA (published 9-qubit circuit); QLAM over T = 4…64 tokens; QAMA QAOA (p = 1) over
+N·H = 4…24 spins (dense, and top-k sparsified with --top-k); QLACI over N = 4…64 entries
+with each QRAM construction lowering its two lookups. Figures come from qattn's compile
+report (heron_r2 profile: FakeFez with dead couplers excluded; optimization level 3,
+fixed seed): active qubits, two-qubit gates, depth, two-qubit depth and the estimated
+success probability (gates only: the model circuits are unmeasured). The last column is
+the ratio of two-qubit gates to the multiplexer (QLACI) baseline measured in this run.
+QLACI rows are compiled with random angles bound (the same for every QRAM kind): with
+symbolic angles, the select-swap lowering inside QLACI did not finish transpiling (an
+open issue), while every other row compiles its symbolic circuit (compile once, bind many).
 
-Usage: python benchmarks/models_bench.py [--seed N] [--top-k K]
+Usage: .venv/bin/python benchmarks/models_bench.py [--top-k K] [--max-qlaci N]
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import time
-from collections.abc import Iterator
 
-from qiskit import QuantumCircuit
-from qiskit.transpiler import PassManager, Target
-from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
-from qiskit_ibm_runtime.fake_provider import FakeFez
+import numpy as np
 
-from qcompile.models import ModelCircuit, build_qama_qaoa, build_qasa, build_qlam
-from qcompile.models.examples import random_qama_ising
+from hardware_profiles import load_profile
+from qcompile.errors import CompileError
+from qcompile.models.catalog import ModelSpec, build_model
+from qcompile.pipeline import CompileOptions, compile_circuit
 
 QLAM_TOKENS = (4, 8, 16, 32, 64)
-QAMA_SIZES = (4, 8, 12, 16, 20, 24)  # N * H, with H = 2 heads
-QAMA_HEADS = 2
+QAMA_SPINS = (4, 8, 12, 16, 20, 24)  # N * H with H = 2 heads
+QLACI_ENTRIES = (4, 8, 16, 32, 64)
+QRAM_KINDS = ("multiplexer", "qrom", "select-swap", "bb-2q", "bucket-brigade")
 
 
-def isa_costs(isa: QuantumCircuit, target: Target) -> dict[str, float]:
-    """Size and estimated success of an ISA circuit on ``target``."""
-    active: set[int] = set()
-    log_success = 0.0
-    two_q = 0
-    for inst in isa.data:
-        name = inst.operation.name
-        if name in ("barrier", "delay"):
-            continue
-        qargs = tuple(isa.find_bit(q).index for q in inst.qubits)
-        active.update(qargs)
-        if len(qargs) == 2:
-            two_q += 1
-        props = target[name].get(qargs) if name in target else None
-        if props is not None and props.error is not None:
-            log_success += math.log1p(-props.error)
-    return {
-        "qubits": len(active),
-        "2q": two_q,
-        "depth": isa.depth(lambda i: i.operation.name not in ("barrier", "delay")),
-        "2q_depth": isa.depth(lambda i: i.operation.num_qubits == 2),
-        "success": math.exp(log_success),
-    }
-
-
-def cases(top_k: int | None) -> Iterator[tuple[str, ModelCircuit]]:
-    yield "qasa (published, 9q)", build_qasa()
-    for t in QLAM_TOKENS:
-        yield f"qlam T={t} (m=8, F=8, linear)", build_qlam(t, 8, 8)
-    for nh in QAMA_SIZES:
-        n = nh // QAMA_HEADS
-        ising, _ = random_qama_ising(QAMA_HEADS, n, seed=0)
-        yield f"qama qaoa p=1 H={QAMA_HEADS} N={n} dense", build_qama_qaoa(ising, reps=1)
-        if top_k is not None and top_k < n - 1:
-            ising, _ = random_qama_ising(QAMA_HEADS, n, seed=0, top_k=top_k)
-            yield f"qama qaoa p=1 H={QAMA_HEADS} N={n} top{top_k}", build_qama_qaoa(ising, 1)
+def row(
+    label: str, spec: ModelSpec, qram: str | None, baseline: int | None, bind: bool = False
+) -> int | None:
+    profile = load_profile("heron_r2")
+    model = build_model(spec)
+    circuit = model.circuit
+    if bind:
+        rng = np.random.default_rng(0)
+        circuit = model.bind(
+            rng.uniform(0, np.pi, len(model.inputs)), rng.uniform(0, np.pi, len(model.weights))
+        )
+        circuit.name = model.circuit.name
+    options = CompileOptions(optimization_level=3, seed=1234, equivalence_max_qubits=0, qram=qram)
+    start = time.perf_counter()
+    try:
+        report = compile_circuit(circuit, profile, options).report
+    except CompileError as exc:
+        print(f"{label:<34} {'-':>6} does not fit / compile: {exc}")
+        return None
+    elapsed = time.perf_counter() - start
+    ratio = f"{report.two_qubit_gates / baseline:6.1f}" if baseline else "     -"
+    print(
+        f"{label:<34} {report.active_qubits:>6} {report.two_qubit_gates:>7} {report.depth:>7} "
+        f"{report.two_qubit_depth:>7} {report.success_probability:>10.3e} {elapsed:>7.2f} {ratio}"
+    )
+    return report.two_qubit_gates
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seed", type=int, default=1234, help="transpiler seed (default 1234)")
-    parser.add_argument("--top-k", type=int, default=None, help="also show QAMA sparsified")
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--top-k", type=int, default=None, help="also QAMA sparsified to top-k")
+    parser.add_argument("--max-qlaci", type=int, default=64, help="largest QLACI N")
     args = parser.parse_args(argv)
-
-    target = FakeFez().target
-    pm: PassManager = generate_preset_pass_manager(
-        optimization_level=3, target=target, seed_transpiler=args.seed
-    )
-    columns = ("qubits", "2q", "depth", "2q_dep")
+    print("profile heron_r2 (IBM Heron r2, FakeFez), optimization level 3, seed 1234")
     header = (
-        f"{'model':<36} " + " ".join(f"{c:>6}" for c in columns) + f" {'est_succ':>9} {'t_s':>6}"
+        f"{'model':<34} {'qubits':>6} {'2q':>7} {'depth':>7} {'2q dep':>7} "
+        f"{'est.succ':>10} {'t [s]':>7} {'x mux':>6}"
     )
-    print(f"IBM Heron (FakeFez), optimization_level=3, seed_transpiler={args.seed}")
     print(header)
     print("-" * len(header))
-    for label, model in cases(args.top_k):
-        start = time.perf_counter()
-        isa = pm.run(model.circuit)
-        elapsed = time.perf_counter() - start
-        c = isa_costs(isa, target)
-        print(
-            f"{label:<36} {c['qubits']:>6} {c['2q']:>6} {c['depth']:>6} {c['2q_depth']:>6} "
-            f"{c['success']:>9.3e} {elapsed:>6.1f}",
-            flush=True,
-        )
+    row("qasa (published, 9 q)", ModelSpec("qasa", 1), None, None)
+    for t in QLAM_TOKENS:
+        row(f"qlam T={t} (m=8)", ModelSpec("qlam", t), None, None)
+    for spins in QAMA_SPINS:
+        row(f"qama qaoa p=1 H=2 N={spins // 2}", ModelSpec("qama", spins // 2), None, None)
+        if args.top_k:
+            spec = ModelSpec("qama", spins // 2, top_k=args.top_k)
+            row(f"qama qaoa p=1 H=2 N={spins // 2} top{args.top_k}", spec, None, None)
+    for n in (n for n in QLACI_ENTRIES if n <= args.max_qlaci):
+        baseline = None
+        for kind in QRAM_KINDS:
+            label = f"qlaci N={n} (w=2) qram={kind}"
+            got = row(label, ModelSpec("qlaci", n), kind, baseline, bind=True)
+            if kind == "multiplexer":
+                baseline = got
     return 0
 
 

@@ -8,6 +8,7 @@ error a user can cause prints one line on stderr and exits with code 2; set
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -19,6 +20,8 @@ from qcompile.pipeline import CompileOptions
 
 if TYPE_CHECKING:
     from qiskit import QuantumCircuit
+
+    from qcompile.models import ModelCircuit
 
 __all__ = ["main"]
 
@@ -94,6 +97,27 @@ def _build_parser() -> argparse.ArgumentParser:
     qram_p.add_argument("--words-seed", type=int, default=0, help="seed of the random words")
     _add_compile_options(qram_p)
 
+    build_p = sub.add_parser(
+        "build", help="build a model circuit (QLACI, QLAM, QASA, QAMA) and compile it"
+    )
+    build_p.add_argument(
+        "model", choices=("qlaci", "qlaci_prototype", "qlam", "qasa", "qama"), help="model"
+    )
+    build_p.add_argument(
+        "--seq-len",
+        type=int,
+        required=True,
+        help="QLACI entries N (padded to a power of two), QLAM tokens T, QAMA tokens per head",
+    )
+    build_p.add_argument("--layers", type=int, default=None, help="model layers / QAOA depth")
+    build_p.add_argument("--heads", type=int, default=2, help="QAMA heads (default: 2)")
+    build_p.add_argument(
+        "--width", type=int, default=None, help="QLACI qubits per register; QLAM memory qubits"
+    )
+    build_p.add_argument("--top-k", type=int, default=None, help="QAMA: sparsify couplings")
+    build_p.add_argument("--model-seed", type=int, default=0, help="QAMA instance seed")
+    _add_compile_options(build_p)
+
     demo_p = sub.add_parser(
         "demo", help="compile the embedded 16-entry lookup sample and print its report"
     )
@@ -115,7 +139,11 @@ def _options(args: argparse.Namespace) -> CompileOptions:
 
 
 def _compile_and_report(
-    circuit: QuantumCircuit, options: CompileOptions, args: argparse.Namespace, default_out: str
+    circuit: QuantumCircuit,
+    options: CompileOptions,
+    args: argparse.Namespace,
+    default_out: str,
+    model: ModelCircuit | None = None,
 ) -> int:
     from hardware_profiles import DEFAULT_PROFILE, load_profile
     from qcompile.artifact import write_artifact
@@ -124,9 +152,20 @@ def _compile_and_report(
     profile = load_profile(args.profile or DEFAULT_PROFILE)
     result = compile_circuit(circuit, profile, options)
     out = args.out or os.path.join("out", default_out)
-    paths = write_artifact(result, out)
+    extra = None
+    if model is not None:
+        extra = {
+            "registers": {name: reg.size for name, reg in model.registers.items()},
+            "inputs": len(model.inputs),
+            "weights": len(model.weights),
+            "observables": len(model.observables),
+            "metadata": model.metadata,
+        }
+    paths = write_artifact(
+        result, out, observables=model.observables if model else None, extra=extra
+    )
     if args.json:
-        print(result.report.to_json())
+        print(json.dumps({**result.report.to_dict(), **({"model": extra} if extra else {})}))
     else:
         print(result.report.to_text())
         print(f"  artifact         {paths.qpy}, {paths.qasm3}, {paths.report_json}")
@@ -140,6 +179,27 @@ def _cmd_compile(args: argparse.Namespace) -> int:
     circuit = load_circuit(args.input)
     profile_name = os.path.splitext(os.path.basename(args.profile or "heron_r2"))[0]
     return _compile_and_report(circuit, options, args, f"{circuit.name}-{profile_name}")
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from qcompile.models.catalog import ModelSpec, build_model
+
+    options = _options(args)
+    if args.model == "qlaci" and options.qram is None:
+        options = dataclasses.replace(options, qram="multiplexer")
+    spec = ModelSpec(
+        name=args.model,
+        seq_len=args.seq_len,
+        layers=args.layers,
+        heads=args.heads,
+        width=args.width,
+        top_k=args.top_k,
+        seed=args.model_seed,
+    )
+    model = build_model(spec)
+    profile_name = os.path.splitext(os.path.basename(args.profile or "heron_r2"))[0]
+    name = f"{model.circuit.name}-{profile_name}"
+    return _compile_and_report(model.circuit, options, args, name, model=model)
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
@@ -193,6 +253,7 @@ _COMMANDS = {
     "profiles": _cmd_profiles,
     "demo": _cmd_demo,
     "qram": _cmd_qram,
+    "build": _cmd_build,
 }
 
 

@@ -28,7 +28,13 @@ from qcompile.versions import versions
 if TYPE_CHECKING:
     from hardware_profiles import DeviceProfile
 
-__all__ = ["CompileOptions", "CompileResult", "compile_circuit", "preset_pass_manager"]
+__all__ = [
+    "CompileOptions",
+    "CompileResult",
+    "compile_circuit",
+    "parameter_groups",
+    "preset_pass_manager",
+]
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,12 @@ def compile_circuit(
             f"circuit {circuit.name!r} needs {circuit.num_qubits} qubits but profile "
             f"{profile.name!r} has {device_qubits}"
         )
+    if profile.kind == "fault_tolerant" and circuit.parameters:
+        raise CompileError(
+            f"circuit {circuit.name!r} has {circuit.num_parameters} free parameters; the "
+            f"Clifford+T profile {profile.name!r} synthesizes rotations from numeric angles, "
+            "so bind them first (assign_parameters, or ModelCircuit.bind)"
+        )
     pass_manager = preset_pass_manager(profile, options)
     start = time.perf_counter()
     try:
@@ -187,6 +199,16 @@ def compile_circuit(
     return CompileResult(circuit=compiled, logical=circuit, report=report)
 
 
+def parameter_groups(circuit: QuantumCircuit) -> dict[str, int]:
+    """Free parameters counted per ParameterVector name (e.g. ``inputs``, ``weights``)."""
+    groups: dict[str, int] = {}
+    for parameter in circuit.parameters:
+        vector = getattr(parameter, "vector", None)
+        name = vector.name if vector is not None else "other"
+        groups[name] = groups.get(name, 0) + 1
+    return groups
+
+
 def build_report(
     logical: QuantumCircuit,
     compiled: QuantumCircuit,
@@ -218,6 +240,8 @@ def build_report(
         device_qubits=target.num_qubits or 0,
         logical_qubits=logical.num_qubits,
         active_qubits=len(active_qubits(compiled)),
+        registers={reg.name: reg.size for reg in logical.qregs},
+        parameters=parameter_groups(logical),
         logical_gate_counts={k: int(v) for k, v in logical.count_ops().items()},
         gate_counts={k: int(v) for k, v in counts.items()},
         two_qubit_gates=sum(1 for inst in compiled.data if is_two_qubit(inst)),

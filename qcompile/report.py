@@ -80,6 +80,8 @@ class CompileReport:
     device_qubits: int
     logical_qubits: int
     active_qubits: int
+    registers: dict[str, int]
+    parameters: dict[str, int]
     logical_gate_counts: dict[str, int]
     gate_counts: dict[str, int]
     two_qubit_gates: int
@@ -117,6 +119,8 @@ class CompileReport:
             ("Profile", f"`{self.profile}` ({self.profile_kind}, {self.device_qubits} qubits)"),
             ("Calibration date", self.calibration_date or "n/a (synthetic)"),
             ("Logical qubits", str(self.logical_qubits)),
+            ("Registers", _fmt_counts(self.registers, by_count=False) or "none"),
+            ("Parameters", _fmt_counts(self.parameters, by_count=False) or "none"),
             ("Active physical qubits", str(self.active_qubits)),
             ("Two-qubit gates", str(self.two_qubit_gates)),
             ("Depth / 2q depth", f"{self.depth} / {self.two_qubit_depth}"),
@@ -162,7 +166,9 @@ class CompileReport:
                 f"{self.circuit_name} on {self.profile} ({self.device_qubits} qubits, "
                 f"calibrated {self.calibration_date or 'n/a'})",
                 f"  qubits           logical {self.logical_qubits}, "
-                f"active physical {self.active_qubits}",
+                f"active physical {self.active_qubits}"
+                + (f" (registers: {_fmt_counts(self.registers, by_count=False)})"),
+                f"  parameters       {_fmt_counts(self.parameters, by_count=False) or 'none'}",
                 f"  gates            {_fmt_counts(self.gate_counts)}",
                 f"  two-qubit gates  {self.two_qubit_gates}",
                 f"  depth            {self.depth} (two-qubit depth {self.two_qubit_depth})",
@@ -179,8 +185,9 @@ class CompileReport:
         )
 
 
-def _fmt_counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
+def _fmt_counts(counts: dict[str, int], by_count: bool = True) -> str:
+    items = sorted(counts.items(), key=lambda kv: -kv[1]) if by_count else counts.items()
+    return ", ".join(f"{k} {v}" for k, v in items)
 
 
 def _fmt_layout(layout: list[int]) -> str:

@@ -186,3 +186,27 @@ def test_qram_bad_input_is_one_line_exit_2(
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert match in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("model", ["qlaci", "qlam", "qasa", "qama", "qlaci_prototype"])
+def test_build_writes_model_artifact_with_layout_mapped_observables(
+    model: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["build", model, "--seq-len", "4", "--out", str(tmp_path), "--json"]
+    argv += ["--width", "2"] if model in ("qlaci", "qlam") else []
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["model"]["registers"] == report["registers"]
+    assert report["model"]["inputs"] >= report["parameters"].get("inputs", 0)
+    stem = report["circuit_name"]
+    document = json.loads((tmp_path / f"{stem}.observables.json").read_text())
+    assert len(document["logical"]) == len(document["isa"]) == report["model"]["observables"]
+    final = report["final_layout"]
+    for logical, isa in zip(document["logical"], document["isa"], strict=True):
+        for (label, qubits, coeff), (isa_label, isa_qubits, isa_coeff) in zip(
+            logical, isa, strict=True
+        ):
+            assert coeff == isa_coeff
+            mapped = {final[q]: p for q, p in zip(qubits, label, strict=True)}
+            assert mapped == dict(zip(isa_qubits, isa_label, strict=True))
+    assert document["profile"] == "heron_r2" and document["versions"]["qiskit"]
