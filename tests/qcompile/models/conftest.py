@@ -1,4 +1,4 @@
-"""Shared fixtures for the model-circuit tests: an IBM Heron target and an ISA checker."""
+"""Shared fixtures for the model-circuit tests: the Heron r2 target and an ISA checker."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ import pytest
 from qiskit import QuantumCircuit
 from qiskit.transpiler import PassManager, Target
 from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
-from qiskit_ibm_runtime.fake_provider import FakeFez
+
+from hardware_profiles import load_profile
+from qcompile.isa import isa_violations
 
 
 @pytest.fixture(scope="session")
 def heron_target() -> Target:
-    return FakeFez().target
+    return load_profile("heron_r2").target()
 
 
 @pytest.fixture(scope="session")
@@ -27,16 +29,11 @@ def heron_pm(heron_target: Target) -> PassManager:
 def assert_isa(
     heron_pm: PassManager, heron_target: Target
 ) -> Callable[[QuantumCircuit], QuantumCircuit]:
-    """Transpile for FakeFez and assert every instruction is supported on its qubits."""
+    """Transpile for Heron r2 and assert the result passes qattn's ISA check."""
 
     def check(circuit: QuantumCircuit) -> QuantumCircuit:
         isa = heron_pm.run(circuit)
-        for inst in isa.data:
-            qargs = tuple(isa.find_bit(q).index for q in inst.qubits)
-            name = inst.operation.name
-            if name == "barrier":
-                continue
-            assert heron_target.instruction_supported(name, qargs), f"{name} on {qargs}"
+        assert isa_violations(isa, heron_target) == []
         return isa
 
     return check
