@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Compile the embedded 16-entry lookup for the default profile (IBM Heron r2), then run the
+# compiled circuit on that profile's noise model and compare with the ideal result.
 demo: $(STAMP)
-	$(BIN)/qcompile demo
+	$(BIN)/qcompile demo --out out/demo
+	QATTN_JOBSTORE=out/jobs.sqlite $(BIN)/qrun sample out/demo/lookup16.qpy --noisy --shots 4096
 
 test: $(STAMP)
 	$(BIN)/ruff check .

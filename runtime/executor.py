@@ -75,6 +75,23 @@ class SampleResult:
     shots: int
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serializable dict; :meth:`from_dict` inverts it."""
+        return {
+            "kind": "sample",
+            "counts": [[dict(c) for c in pub] for pub in self.counts],
+            "shots": self.shots,
+            "metadata": dict(self.metadata),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SampleResult:
+        """The result that :meth:`to_dict` (or its JSON round trip) described."""
+        counts = tuple(
+            tuple({str(k): int(v) for k, v in c.items()} for c in pub) for pub in data["counts"]
+        )
+        return cls(counts, int(data["shots"]), dict(data.get("metadata", {})))
+
 
 @dataclass(frozen=True)
 class EstimateResult:
@@ -89,6 +106,24 @@ class EstimateResult:
     values: tuple[np.ndarray, ...]
     stds: tuple[np.ndarray, ...]
     metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serializable dict (arrays as nested lists); :meth:`from_dict` inverts it."""
+        return {
+            "kind": "estimate",
+            "values": [np.asarray(v, dtype=float).tolist() for v in self.values],
+            "stds": [np.asarray(s, dtype=float).tolist() for s in self.stds],
+            "metadata": dict(self.metadata),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EstimateResult:
+        """The result that :meth:`to_dict` (or its JSON round trip) described."""
+        return cls(
+            tuple(np.asarray(v, dtype=float) for v in data["values"]),
+            tuple(np.asarray(s, dtype=float) for s in data["stds"]),
+            dict(data.get("metadata", {})),
+        )
 
 
 @runtime_checkable

@@ -1,0 +1,7 @@
+"""``python -m runtime`` runs ``qrun``."""
+
+import sys
+
+from runtime.cli import main
+
+sys.exit(main())
