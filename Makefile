@@ -21,7 +21,7 @@ install: $(STAMP)
 # compiled circuit on that profile's noise model and compare with the ideal result.
 demo: $(STAMP)
 	$(BIN)/qcompile demo --out out/demo
-	QATTN_JOBSTORE=out/jobs.sqlite $(BIN)/qrun sample out/demo/lookup16.qpy --noisy --shots 4096
+	QATTN_JOBSTORE=out/jobs.sqlite $(BIN)/qrun sample out/demo/lookup16.qpy --noisy --shots 4096 --seed 7
 
 test: $(STAMP)
 	$(BIN)/ruff check .
