@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from qiskit.transpiler import InstructionProperties, Target
 
 from hardware_profiles.profile import FaultPolicy
+from hardware_profiles.target_map import map_target
 
 __all__ = ["FaultReport", "apply_fault_policy", "find_faults"]
 
@@ -101,43 +102,20 @@ def apply_fault_policy(target: Target, policy: FaultPolicy) -> tuple[Target, Fau
             return False
         return (min(qargs), max(qargs)) in bad_couplers or bool(bad_qubits.intersection(qargs))
 
-    new = Target(
-        description=target.description,
-        num_qubits=target.num_qubits,
-        dt=target.dt,
-        granularity=target.granularity,
-        min_length=target.min_length,
-        pulse_alignment=target.pulse_alignment,
-        acquire_alignment=target.acquire_alignment,
-        qubit_properties=target.qubit_properties,
-        concurrent_measurements=getattr(target, "concurrent_measurements", None),
-    )
-    for name in target.operation_names:
-        operation = target.operation_from_name(name)
-        props_map = target[name]
-        if None in props_map:
-            new.add_instruction(operation, name=name)
-            continue
-        kept: dict[tuple[int, ...], InstructionProperties | None] = {}
-        for qargs, props in props_map.items():
-            assert qargs is not None
-            if is_faulty(qargs):
-                if policy.mode == "exclude":
-                    continue
-                props = InstructionProperties(
-                    duration=props.duration if props is not None else None, error=1.0
-                )
-            elif (
-                policy.mode == "penalize"
-                and len(qargs) == 1
-                and qargs[0] in bad_qubits
-                and props is not None
-                and props.error is not None
-            ):
-                props = InstructionProperties(duration=props.duration, error=1.0)
-            kept[qargs] = props
-        if kept:
-            new.add_instruction(operation, kept, name=name)
+    def transform(
+        name: str, qargs: tuple[int, ...], props: InstructionProperties | None
+    ) -> tuple[tuple[int, ...], InstructionProperties | None] | None:
+        penalized_qubit = len(qargs) == 1 and qargs[0] in bad_qubits
+        if is_faulty(qargs):
+            if policy.mode == "exclude":
+                return None
+            duration = props.duration if props is not None else None
+            return qargs, InstructionProperties(duration=duration, error=1.0)
+        if policy.mode == "penalize" and penalized_qubit and props and props.error is not None:
+            return qargs, InstructionProperties(duration=props.duration, error=1.0)
+        return qargs, props
+
+    new = map_target(target, transform)
     isolated: tuple[int, ...] = ()
     if policy.mode == "exclude":
         graph = new.build_coupling_map()

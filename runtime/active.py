@@ -16,6 +16,7 @@ from qiskit import QuantumCircuit
 from qiskit.quantum_info import PauliList, SparsePauliOp
 from qiskit.transpiler import InstructionProperties, Target
 
+from hardware_profiles.target_map import map_target
 from qcompile.equivalence import active_qubits
 from qcompile.errors import JobError
 
@@ -122,29 +123,21 @@ def restrict_target(target: Target, qubits: Sequence[int]) -> Target:
     (no qargs, e.g. control flow) stay global.
     """
     index = {q: i for i, q in enumerate(qubits)}
+
+    def transform(
+        name: str, qargs: tuple[int, ...], props: InstructionProperties | None
+    ) -> tuple[tuple[int, ...], InstructionProperties | None] | None:
+        if not all(q in index for q in qargs):
+            return None
+        return tuple(index[q] for q in qargs), props
+
     qubit_properties = None
     if target.qubit_properties is not None:
         qubit_properties = [target.qubit_properties[q] for q in qubits]
-    reduced = Target(
-        description=f"{target.description or 'target'} restricted to {list(qubits)}",
+    return map_target(
+        target,
+        transform,
         num_qubits=len(qubits),
-        dt=target.dt,
-        granularity=target.granularity,
-        min_length=target.min_length,
-        pulse_alignment=target.pulse_alignment,
-        acquire_alignment=target.acquire_alignment,
         qubit_properties=qubit_properties,
+        description=f"{target.description or 'target'} restricted to {list(qubits)}",
     )
-    for name in target.operation_names:
-        operation = target.operation_from_name(name)
-        qargs_map = target[name]
-        if None in qargs_map:
-            reduced.add_instruction(operation, name=name)
-            continue
-        restricted: dict[tuple[int, ...], InstructionProperties | None] = {}
-        for qargs, props in qargs_map.items():
-            if qargs is not None and all(q in index for q in qargs):
-                restricted[tuple(index[q] for q in qargs)] = props
-        if restricted:
-            reduced.add_instruction(operation, restricted, name=name)
-    return reduced

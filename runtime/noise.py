@@ -26,6 +26,7 @@ from qiskit_aer.noise.device.models import (
 )
 
 from hardware_profiles import DeviceProfile
+from hardware_profiles.target_map import map_target
 from qcompile.errors import JobError
 from runtime.active import restrict_target
 
@@ -63,27 +64,16 @@ def scale_target(target: Target, scale: float) -> Target:
             else QubitProperties()
             for p in target.qubit_properties
         ]
-    scaled = Target(
-        description=target.description,
-        num_qubits=target.num_qubits,
-        dt=target.dt,
-        qubit_properties=qubit_properties,
-    )
-    for name in target.operation_names:
-        operation = target.operation_from_name(name)
-        qargs_map = target[name]
-        if None in qargs_map:
-            scaled.add_instruction(operation, name=name)
-            continue
-        props: dict[tuple[int, ...], InstructionProperties | None] = {}
-        for qargs, prop in qargs_map.items():
-            if prop is None:
-                props[qargs] = None
-                continue
-            error = None if prop.error is None else min(1.0, prop.error * scale)
-            props[qargs] = InstructionProperties(duration=prop.duration, error=error)
-        scaled.add_instruction(operation, props, name=name)
-    return scaled
+
+    def transform(
+        name: str, qargs: tuple[int, ...], prop: InstructionProperties | None
+    ) -> tuple[tuple[int, ...], InstructionProperties | None]:
+        if prop is None:
+            return qargs, None
+        error = None if prop.error is None else min(1.0, prop.error * scale)
+        return qargs, InstructionProperties(duration=prop.duration, error=error)
+
+    return map_target(target, transform, qubit_properties=qubit_properties)
 
 
 def target_noise_model(target: Target, scale: float = 1.0) -> NoiseModel:
