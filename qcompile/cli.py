@@ -13,9 +13,9 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
-from qcompile.errors import QattnError
+from qcompile.cli_support import OneLineParser, run_command
 from qcompile.pipeline import CompileOptions
 
 if TYPE_CHECKING:
@@ -26,13 +26,6 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 PROG = "qcompile"
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors are one line and exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def _add_compile_options(parser: argparse.ArgumentParser) -> None:
@@ -67,8 +60,8 @@ def _add_compile_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Compile circuits for qattn device profiles.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = OneLineParser(prog=PROG, description="Compile circuits for qattn device profiles.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     compile_p = sub.add_parser(
         "compile", help="compile an OpenQASM 2/3 or QPY circuit for a profile"
@@ -77,7 +70,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_compile_options(compile_p)
 
     profiles_p = sub.add_parser("profiles", help="list profiles, or show one")
-    profiles_sub = profiles_p.add_subparsers(dest="action", parser_class=_Parser)
+    profiles_sub = profiles_p.add_subparsers(dest="action", parser_class=OneLineParser)
     profiles_sub.add_parser("list", help="list profiles (default)")
     show_p = profiles_sub.add_parser("show", help="summary of one profile")
     show_p.add_argument("name", help="profile name or .toml file")
@@ -260,25 +253,7 @@ _COMMANDS = {
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs ``qcompile`` with ``argv`` (defaults to ``sys.argv[1:]``); returns the exit code."""
     args = _build_parser().parse_args(argv)
-    try:
-        return _COMMANDS[args.command](args)
-    except QattnError as exc:
-        if os.environ.get("QATTN_DEBUG"):
-            raise
-        print(f"{PROG}: error: {' '.join(str(exc).split())}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:  # a bug in qattn: still one line unless debugging
-        if os.environ.get("QATTN_DEBUG"):
-            raise
-        print(
-            f"{PROG}: internal error: {type(exc).__name__}: {' '.join(str(exc).split())[:300]} "
-            "(set QATTN_DEBUG=1 for a traceback)",
-            file=sys.stderr,
-        )
-        return 1
+    return run_command(PROG, lambda: _COMMANDS[args.command](args))
 
 
 if __name__ == "__main__":

@@ -21,9 +21,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
-from qcompile.errors import CircuitInputError, JobError, ProfileError, QattnError
+from qcompile.cli_support import OneLineParser, run_command
+from qcompile.errors import CircuitInputError, JobError, ProfileError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,13 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["main", "make_executor"]
 
 PROG = "qrun"
-
-
-class _Parser(argparse.ArgumentParser):
-    """An ArgumentParser whose usage errors are one line and exit code 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
 
 
 def _add_store(parser: argparse.ArgumentParser) -> None:
@@ -85,8 +79,10 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Run compiled qattn artifacts; every run is stored.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = OneLineParser(
+        prog=PROG, description="Run compiled qattn artifacts; every run is stored."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     sample_p = sub.add_parser("sample", help="sample the artifact's circuit (counts)")
     _add_run_options(sample_p)
     sample_p.add_argument("--shots", type=int, default=1024, help="shots (default: 1024)")
@@ -495,28 +491,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     if not os.environ.get("QATTN_DEBUG"):  # keep errors one line: no library log chatter
         logging.getLogger("qiskit_ibm_runtime").setLevel(logging.ERROR)
-    try:
-        return _COMMANDS[args.command](args)
-    except QattnError as exc:
-        if os.environ.get("QATTN_DEBUG"):
-            raise
-        print(f"{PROG}: error: {redact_secrets(' '.join(str(exc).split()))}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(
-            f"{PROG}: interrupted (the request is stored; run it again to resume)", file=sys.stderr
-        )
-        return 130
-    except Exception as exc:  # a bug in qattn or an executor: still one line unless debugging
-        if os.environ.get("QATTN_DEBUG"):
-            raise
-        message = redact_secrets(" ".join(str(exc).split()))[:300]
-        print(
-            f"{PROG}: internal error: {type(exc).__name__}: {message} "
-            "(set QATTN_DEBUG=1 for a traceback)",
-            file=sys.stderr,
-        )
-        return 1
+    return run_command(
+        PROG,
+        lambda: _COMMANDS[args.command](args),
+        redact=redact_secrets,
+        interrupted="interrupted (the request is stored; run it again to resume)",
+    )
 
 
 if __name__ == "__main__":
