@@ -15,6 +15,7 @@ from qcompile.qram.base import (
 )
 from qcompile.qram.bucket_brigade import BucketBrigadeQRAM
 from qcompile.qram.bucket_brigade_2q import BucketBrigade2QRAM
+from qcompile.qram.lean_bb import LeanBucketBrigadeQRAM, transpile_lean_bb
 from qcompile.qram.lowering import QRAMLowering, add_qram_lowering, qram_lowering_pass_manager
 from qcompile.qram.multiplexer import MultiplexerQRAM, append_multiplexed_rotation
 from qcompile.qram.oracle import OracleQRAM
@@ -37,6 +38,7 @@ __all__ = [
     "QROM",
     "BucketBrigade2QRAM",
     "BucketBrigadeQRAM",
+    "LeanBucketBrigadeQRAM",
     "MultiplexerQRAM",
     "OracleQRAM",
     "QRAMConstruction",
@@ -56,6 +58,7 @@ __all__ = [
     "measure_resources",
     "qram_lowering_pass_manager",
     "reference_circuit",
+    "transpile_lean_bb",
     "transpile_with_tree_layout",
     "tree_layout",
     "tree_layouts",

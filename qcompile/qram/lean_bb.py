@@ -1,0 +1,277 @@
+"""A lean bucket brigade: known-``|0>`` routing, relabelled buses and a folded leaf level.
+
+The two-qubits-per-node bucket brigade
+(:class:`~qcompile.qram.bucket_brigade_2q.BucketBrigade2QRAM`) routes a signal through node
+``v`` with ``CSWAP(router; in, port)`` (8 CX). Three exact identities make it much cheaper:
+
+* **Known-zero routing.** Whenever a node routes *down*, its port holds ``|0>`` (ports off the
+  signal's path are empty, and the deposit of an address bit empties them again), and
+  ``CSWAP(r; a, 0) = CX(p -> a) . CCX(r, a -> p)``. The Toffoli is replaced by the
+  relative-phase Toffoli ``RCCX`` (3 CX, Margolus): every such gate is undone by its inverse
+  later, and the operator between a gate and its inverse is block-diagonal in the ancilla
+  computational basis (a diagonal phase, conjugated by permutations, with ``H`` only on the
+  target), so the relative phases cancel exactly. A node route costs 4 CX instead of 8.
+* **Relabelled buses.** No bus qubit: the root router *is* the most significant address qubit,
+  address bit ``k`` is routed from its own qubit, and each target qubit is its own signal. A
+  deposit into an empty router is a 2-CX move instead of a 3-CX SWAP.
+* **Folded leaf level.** The data pass stops one level early: at a last-level node with router
+  ``r`` and signal ``s`` (left leaf = ``s``'s wire, right leaf = the port), the leaf phases
+  ``phi_l, phi_r`` equal ``P(phi_l)`` on ``s`` times ``CP(phi_r - phi_l)`` on ``(r, s)``, at
+  most one two-qubit gate instead of two routes.
+
+**Fanout levels** (option ``fanout_levels``, default 0): a router only matters on the
+signal's path (off-path wires hold ``|0>``, so a control there acts on nothing), so all routers
+of a level may be *one* qubit, the address qubit itself. The bottom ``fanout_levels`` levels do
+that and are not loaded at all. This is no longer a pure bucket brigade (an address qubit then
+controls ``2**level`` nodes, the fanout architecture whose noise sensitivity the brigade
+avoids), which is why it is opt-in.
+
+For ``N = 16``, ``b = 1`` (worst-case words) this is 208 CX before routing with every router
+loaded (``fanout_levels=0``), 120 with one fanout level and 64 with all, against 536 for the
+2q-node brigade and 952 for the 3-qubit-node one. The interaction graph still contains a
+triangle per node (router, port, input wire), so it cannot be embedded in heavy-hex without
+SWAPs; :func:`transpile_lean_bb` places it with Qiskit's layout or the tree layouts of
+:mod:`qcompile.qram.tree_layout` and leaves routing and the rest of the O3 pipeline to Qiskit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from qiskit.circuit import QuantumCircuit, Qubit
+from qiskit.transpiler import Layout, Target
+
+from qcompile.errors import ResourceError
+from qcompile.qram.base import (
+    PhaseTable,
+    QRAMConstruction,
+    QRAMResources,
+    apply_words_by_kickback,
+    check_resource_args,
+    kickback_depth,
+    passes_per_bit,
+)
+from qcompile.qram.bucket_brigade import node_index
+
+__all__ = ["LEAN_CX_COST", "LeanBucketBrigadeQRAM", "transpile_lean_bb"]
+
+LEAN_CX_COST: dict[str, int] = {"rccx": 3, "cx": 1, "cz": 1, "cp": 2}
+"""CX count of each multi-qubit gate the lean brigade uses (Qiskit's standard definitions)."""
+
+
+@dataclass(frozen=True)
+class LeanBucketBrigadeQRAM(QRAMConstruction):
+    """Bucket brigade with known-zero RCCX routing, no bus and a folded leaf level.
+
+    With ``fanout_levels=0``: ``n + b + (N - 2) + (N/2 - 1)`` qubits and, per query (``R = b``
+    data passes, ``2b`` for ``"ry"``), ``2 (N - n - 1) + 2 R (N/2 - 1)`` RCCX gates.
+
+    Attributes:
+        words: The stored words.
+        fanout_levels: How many bottom levels use the address qubit itself as every router of
+            the level instead of loading it (``0 <= fanout_levels <= n``). Defaults to 0 (a
+            true bucket brigade).
+
+    Registers:
+        address: ``n`` qubits, little-endian; ``address[n-1]`` (MSB) is the root router.
+        target: ``b`` qubits, each the signal of its own data pass.
+        router: Routers of the loaded non-root levels, level order from node 1 (``N - 2``
+            with ``fanout_levels=0``).
+        port: ``N/2 - 1`` right ports of the nodes above the last level, level order.
+
+    References:
+        Giovannetti, Lloyd, Maccone, "Quantum random access memory", arXiv:0708.1879.
+        Margolus gate / relative-phase Toffoli: Maslov, "Advantages of using relative-phase
+        Toffoli gates with an application to multiple control Toffoli optimization",
+        arXiv:1508.03273.
+    """
+
+    fanout_levels: int = 0
+    kind: ClassVar[str] = "bb-lean"
+
+    def __post_init__(self) -> None:
+        check_fanout_levels(self.n, self.fanout_levels)
+
+    def options(self) -> dict[str, Any]:
+        """Construction options as keyword arguments of :meth:`resources`."""
+        return {"fanout_levels": self.fanout_levels}
+
+    @classmethod
+    def register_sizes(cls, n: int, b: int, mode: str = "bits", **options: Any) -> dict[str, int]:
+        """Register names and sizes."""
+        fanout = check_fanout_levels(n, options.get("fanout_levels", 0))
+        # Last-level nodes never route (the leaf level is folded), so they need no port.
+        return {
+            "address": n,
+            "target": b,
+            "router": _dedicated_routers(n, fanout),
+            "port": (1 << n - 1) - 1,
+        }
+
+    @classmethod
+    def resources(
+        cls, n: int, b: int, mode: str = "bits", ones: int | None = None, **options: Any
+    ) -> QRAMResources:
+        """Closed-form costs; the leaf-level gates are counted for worst-case words.
+
+        ``toffoli`` counts RCCX gates (4 T each, so ``t_count`` is an upper bound) and
+        ``cx_count`` uses :data:`LEAN_CX_COST`. In ``"bits"`` mode a last-level node needs its
+        CZ only where its two words differ, so real counts can be lower.
+        """
+        check_resource_args(n, b, mode, ones)
+        fanout = check_fanout_levels(n, options.get("fanout_levels", 0))
+        big_n = 1 << n
+        passes = passes_per_bit(mode) * b
+        loaded = max(n - fanout - 1, 0)  # levels 1..loaded have routers of their own
+        deposits = _dedicated_routers(n, fanout)
+        load_routes = deposits - loaded
+        pass_routes = big_n // 2 - 1
+        leaves = big_n // 2
+        rccx = 2 * load_routes + 2 * passes * pass_routes
+        cx = rccx + 2 * 2 * deposits
+        controlled_phase = passes * leaves
+        phase_cost = LEAN_CX_COST["cz"] if mode == "bits" else LEAN_CX_COST["cp"]
+        rotations = 0 if mode == "bits" else 2 * passes * leaves
+        load = 2 * load_routes + 2 * deposits
+        data_pass = 4 * pass_routes + 2 * leaves
+        return QRAMResources(
+            qubits=n + b + deposits + big_n // 2 - 1,
+            cswap=0,
+            toffoli=rccx,
+            swap=0,
+            cx_count=LEAN_CX_COST["rccx"] * rccx + cx + phase_cost * controlled_phase,
+            rotations=rotations,
+            depth=2 * load + kickback_depth(mode, b * data_pass),
+        )
+
+    # -- wiring ---------------------------------------------------------------------------
+    def _router(self, regs: dict[str, Any], level: int, p: int) -> Qubit:
+        if level == 0 or level >= self.n - self.fanout_levels:
+            return regs["address"][self.n - 1 - level]
+        return regs["router"][node_index(level, p) - 1]
+
+    def _in_wire(self, regs: dict[str, Any], bus: Qubit, level: int, p: int) -> Qubit:
+        # Left children share their parent's input wire, as in the 2q-node brigade.
+        while level > 0 and not p & 1:
+            level, p = level - 1, p >> 1
+        if level == 0:
+            return bus
+        return regs["port"][node_index(level - 1, p >> 1)]
+
+    def _route_down(
+        self, qc: QuantumCircuit, regs: dict[str, Any], bus: Qubit, levels: int
+    ) -> None:
+        for level in range(levels):
+            for p in range(1 << level):
+                wire = self._in_wire(regs, bus, level, p)
+                port = regs["port"][node_index(level, p)]
+                # CSWAP(router; wire, port) with the port known to hold |0>.
+                qc.rccx(self._router(regs, level, p), wire, port)
+                qc.cx(port, wire)
+
+    def _load_address(self, qc: QuantumCircuit, regs: dict[str, Any]) -> None:
+        address = regs["address"]
+        for k in range(1, self.n - self.fanout_levels):
+            bus = address[self.n - 1 - k]
+            self._route_down(qc, regs, bus, k)
+            for p in range(1 << k):
+                # Move into an empty router: the wire is left at |0> for the next signal.
+                wire, router = self._in_wire(regs, bus, k, p), self._router(regs, k, p)
+                qc.cx(wire, router)
+                qc.cx(router, wire)
+
+    def build(self) -> QuantumCircuit:
+        """The lean bucket-brigade circuit (see the class docstring for registers)."""
+        qc, regs = self._empty_circuit()
+        load = qc.copy_empty_like()
+        self._load_address(load, regs)
+        qc.compose(load, inplace=True)
+        last = self.n - 1
+        target = list(regs["target"])
+
+        def phase_pass(circ: QuantumCircuit, table: PhaseTable, as_z: bool) -> None:
+            for j, t in enumerate(target):
+                down = circ.copy_empty_like()
+                self._route_down(down, regs, t, last)
+                circ.compose(down, inplace=True)
+                for p in range(1 << last):
+                    signal = self._in_wire(regs, t, last, p)
+                    router = self._router(regs, last, p)
+                    left, right = table[2 * p][j], table[2 * p + 1][j]
+                    if as_z:
+                        if left is not None:
+                            circ.z(signal)
+                        if (left is None) != (right is None):
+                            circ.cz(router, signal)
+                    elif left is None and right is not None:
+                        circ.cp(right, router, signal)
+                    elif left is not None:
+                        circ.p(left, signal)
+                        circ.cp((0.0 if right is None else right) - left, router, signal)
+                circ.compose(down.inverse(), inplace=True)
+
+        apply_words_by_kickback(qc, self.words, target, phase_pass)
+        qc.compose(load.inverse(), inplace=True)
+        return qc
+
+
+def check_fanout_levels(n: int, fanout_levels: int) -> int:
+    """Validate ``fanout_levels`` (``0 <= fanout_levels <= n``) and return it."""
+    if not 0 <= fanout_levels <= n:
+        raise ResourceError(f"fanout_levels must be in [0, {n}], got {fanout_levels}")
+    return fanout_levels
+
+
+def _dedicated_routers(n: int, fanout_levels: int) -> int:
+    """Routers of levels ``1 .. n - fanout_levels - 1`` (the only ones that are loaded)."""
+    loaded = max(n - fanout_levels - 1, 0)
+    return (1 << loaded + 1) - 2
+
+
+def transpile_lean_bb(
+    circuit: QuantumCircuit,
+    target: Target,
+    *,
+    layouts: str = "both",
+    candidates: int = 6,
+    optimization_level: int = 3,
+    seed_transpiler: int = 0,
+) -> QuantumCircuit:
+    """Compile a built brigade with Qiskit's preset pipeline from the best initial layout.
+
+    Args:
+        circuit: A built (lean) bucket brigade.
+        target: The device.
+        layouts: ``"tree"`` (candidates from :func:`~qcompile.qram.tree_layout.tree_layouts`),
+            ``"default"`` (Qiskit's own layout) or ``"both"``. Defaults to ``"both"``.
+        candidates: How many tree layouts to try. Defaults to 6.
+        optimization_level: Preset level. Defaults to 3.
+        seed_transpiler: Seed of the preset pass managers. Defaults to 0.
+
+    Returns:
+        The ISA circuit with the fewest two-qubit gates.
+    """
+    from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
+
+    from qcompile.qram.tree_layout import tree_layouts, two_qubit_count
+
+    options: list[Layout | None] = []
+    if layouts in ("tree", "both"):
+        options.extend(tree_layouts(circuit, target)[:candidates])
+    if layouts in ("default", "both"):
+        options.append(None)
+    best: QuantumCircuit | None = None
+    for layout in options:
+        pm = generate_preset_pass_manager(
+            optimization_level,
+            target=target,
+            initial_layout=layout,
+            seed_transpiler=seed_transpiler,
+        )
+        isa = pm.run(circuit)
+        if best is None or two_qubit_count(isa) < two_qubit_count(best):
+            best = isa
+    if best is None:
+        raise ValueError(f"layouts must be 'tree', 'default' or 'both', got {layouts!r}")
+    return best
