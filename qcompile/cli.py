@@ -1,6 +1,7 @@
 """The ``qcompile`` command line.
 
-Subcommands: ``compile``, ``profiles`` (``list``, ``show NAME``) and ``demo``. Every
+Subcommands: ``compile``, ``profiles`` (``list``, ``show NAME``), ``qram``, ``build``,
+``estimate`` and ``demo``. Every
 error a user can cause prints one line on stderr and exits with code 2; set
 ``QATTN_DEBUG=1`` to see tracebacks instead.
 """
@@ -110,6 +111,31 @@ def _build_parser() -> argparse.ArgumentParser:
     build_p.add_argument("--top-k", type=int, default=None, help="QAMA: sparsify couplings")
     build_p.add_argument("--model-seed", type=int, default=0, help="QAMA instance seed")
     _add_compile_options(build_p)
+
+    est_p = sub.add_parser(
+        "estimate", help="resource estimates over N, QRAM kinds and profiles (JSON, MD, HTML)"
+    )
+    est_p.add_argument("model", choices=("qlaci", "qlam", "qasa", "qama"), help="model")
+    est_p.add_argument(
+        "--seq-len", required=True, help="N or LO..HI: every power of two in the range"
+    )
+    est_p.add_argument("--qram", default="all", help="all, or KIND[,KIND] (QLACI only)")
+    est_p.add_argument("--profile", default="heron_r2", help="profile name(s), comma separated")
+    est_p.add_argument(
+        "--compile-max-qubits",
+        type=int,
+        default=64,
+        help="compile circuits up to this width; wider ones are analytic (default: 64)",
+    )
+    est_p.add_argument(
+        "--time-budget",
+        type=float,
+        default=30.0,
+        help="seconds of compilation in all; 0 compiles nothing (default: 30)",
+    )
+    est_p.add_argument("--head-dim", type=int, default=64, help="classical head dim d (64)")
+    est_p.add_argument("--out", default="out/estimate", help="output directory")
+    est_p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     demo_p = sub.add_parser(
         "demo", help="compile the embedded 16-entry lookup sample and print its report"
@@ -241,12 +267,51 @@ def _cmd_qram(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_estimate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from qcompile.errors import ResourceError
+    from qcompile.estimate import QRAM_KINDS, estimate, parse_seq_range, to_html, to_markdown
+
+    sizes = parse_seq_range(args.seq_len)
+    kinds = list(QRAM_KINDS) if args.qram == "all" else [k for k in args.qram.split(",") if k]
+    if args.head_dim < 1 or args.compile_max_qubits < 0 or args.time_budget < 0:
+        raise ResourceError("--head-dim must be >= 1; --compile-max-qubits, --time-budget >= 0")
+    report = estimate(
+        args.model,
+        sizes,
+        kinds,
+        [p for p in args.profile.split(",") if p],
+        compile_max_qubits=args.compile_max_qubits,
+        time_budget=args.time_budget,
+        head_dim=args.head_dim,
+    )
+    out = Path(args.out)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "estimate.json").write_text(json.dumps(report.to_dict(), indent=1))
+        (out / "estimate.md").write_text(to_markdown(report))
+        (out / "estimate.html").write_text(to_html(report))
+    except OSError as exc:
+        raise ResourceError(f"cannot write {out}: {exc}") from None
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        compiled = sum(r.source == "compiled" for r in report.rows)
+        print(
+            f"{len(report.rows)} rows ({compiled} compiled) in {report.elapsed_s:.1f} s: "
+            f"{out / 'estimate.md'}, {out / 'estimate.html'}, {out / 'estimate.json'}"
+        )
+    return 0
+
+
 _COMMANDS = {
     "compile": _cmd_compile,
     "profiles": _cmd_profiles,
     "demo": _cmd_demo,
     "qram": _cmd_qram,
     "build": _cmd_build,
+    "estimate": _cmd_estimate,
 }
 
 

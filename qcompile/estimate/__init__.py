@@ -1,0 +1,44 @@
+"""Resource estimates of the attention models over sequence length, QRAM kind and device.
+
+:func:`estimate` gives compiled figures where a circuit fits the device and the time budget
+and closed-form figures beyond; :mod:`~qcompile.estimate.classical` gives classical softmax
+attention's cost beside them and :mod:`~qcompile.estimate.surface_code` the fault-tolerant
+overheads. :func:`to_markdown` and :func:`to_html` render the report.
+"""
+
+from qcompile.estimate.analytic import LogicalSize, logical_size
+from qcompile.estimate.classical import ClassicalAttentionCost, classical_attention_cost
+from qcompile.estimate.render import to_html, to_markdown
+from qcompile.estimate.report import (
+    QRAM_KINDS,
+    EstimateReport,
+    EstimateRow,
+    estimate,
+    parse_seq_range,
+)
+from qcompile.estimate.surface_code import (
+    SurfaceCodeEstimate,
+    SurfaceCodeModel,
+    estimate_surface_code,
+    logical_error_rate,
+    rotation_t_count,
+)
+
+__all__ = [
+    "QRAM_KINDS",
+    "ClassicalAttentionCost",
+    "EstimateReport",
+    "EstimateRow",
+    "LogicalSize",
+    "SurfaceCodeEstimate",
+    "SurfaceCodeModel",
+    "classical_attention_cost",
+    "estimate",
+    "estimate_surface_code",
+    "logical_error_rate",
+    "logical_size",
+    "parse_seq_range",
+    "rotation_t_count",
+    "to_html",
+    "to_markdown",
+]

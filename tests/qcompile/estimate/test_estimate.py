@@ -1,0 +1,208 @@
+"""Pin the estimate: closed forms vs built circuits, classical FLOPs, surface code, HTML, CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from qcompile.cli import main
+from qcompile.estimate import (
+    SurfaceCodeModel,
+    classical_attention_cost,
+    estimate,
+    estimate_surface_code,
+    logical_error_rate,
+    logical_size,
+    parse_seq_range,
+    to_html,
+    to_markdown,
+)
+from qcompile.models import count_resources
+from qcompile.models.catalog import ModelSpec, build_model
+from qcompile.qram import lowered_cx_count, qram_lowering_pass_manager
+
+KINDS = ("bucket-brigade", "bb-2q", "qrom", "select-swap", "multiplexer")
+
+
+@pytest.mark.parametrize("seq_len", [4, 16])
+@pytest.mark.parametrize("kind", KINDS)
+def test_qlaci_closed_form_equals_lowered_circuit(seq_len: int, kind: str) -> None:
+    circuit = build_model(ModelSpec("qlaci", seq_len)).circuit
+    lowered = qram_lowering_pass_manager(kind).run(circuit)
+    size = logical_size("qlaci", seq_len, kind)
+    assert size.qubits == lowered.num_qubits
+    assert size.two_qubit_gates == lowered_cx_count(lowered)
+    assert size.depth >= lowered.depth()
+
+
+@pytest.mark.parametrize("model", ["qlam", "qasa", "qama"])
+def test_other_models_closed_form_equals_built(model: str) -> None:
+    built = count_resources(build_model(ModelSpec(model, 4)))
+    size = logical_size(model, 4, None)
+    assert (size.qubits, size.two_qubit_gates) == (built.num_qubits, built.num_two_qubit_gates)
+
+
+def test_report_marks_compiled_and_analytic() -> None:
+    report = estimate("qlaci", [4, 1 << 20], ["multiplexer", "oracle"], ["heron_r2", "ft_logical"])
+    rows = {(r.seq_len, r.qram, r.profile): r for r in report.rows}
+    compiled = rows[(4, "multiplexer", "heron_r2")]
+    assert compiled.source == "compiled"
+    assert compiled.two_qubit_depth is not None
+    size = logical_size("qlaci", 4, "multiplexer")
+    assert compiled.logical_qubits == size.qubits
+    assert compiled.logical_two_qubit_gates == size.two_qubit_gates
+    for key in [(1 << 20, "multiplexer", "heron_r2"), (4, "oracle", "heron_r2")]:
+        assert rows[key].source == "analytic" and rows[key].two_qubit_depth is None
+    for n in (4, 1 << 20):
+        ft = rows[(n, "multiplexer", "ft_logical")]
+        assert ft.source == "analytic" and ft.fault_tolerant and ft.success_probability is None
+    nothing = estimate("qlaci", [4], ["qrom"], ["heron_r2"], time_budget=0)
+    assert [r.source for r in nothing.rows] == ["analytic"]
+
+
+def _counted_attention_flops(n: int, d: int) -> int:
+    rng = np.random.default_rng(1)
+    q, k, v = rng.normal(size=(3, n, d))
+    flops = 0
+    scores = np.zeros((n, n))
+    for i in range(n):
+        for j in range(n):
+            acc = q[i, 0] * k[j, 0]
+            flops += 1
+            for c in range(1, d):
+                acc += q[i, c] * k[j, c]
+                flops += 2
+            scores[i, j] = acc / math.sqrt(d)
+            flops += 1
+    out = np.zeros((n, d))
+    for i in range(n):
+        m = scores[i, 0]
+        for j in range(1, n):
+            m = max(m, scores[i, j])
+            flops += 1
+        e = [math.exp(scores[i, j] - m) for j in range(n)]
+        flops += 2 * n
+        total = e[0]
+        for j in range(1, n):
+            total += e[j]
+            flops += 1
+        p = [x / total for x in e]
+        flops += n
+        for c in range(d):
+            acc = p[0] * v[0, c]
+            flops += 1
+            for j in range(1, n):
+                acc += p[j] * v[j, c]
+                flops += 2
+            out[i, c] = acc
+    scaled = q @ k.T / math.sqrt(d)
+    weights = np.exp(scaled - scaled.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(out, (weights / weights.sum(axis=1, keepdims=True)) @ v)
+    return flops
+
+
+@pytest.mark.parametrize(("n", "d"), [(1, 1), (3, 2), (8, 4), (16, 3)])
+def test_classical_flops_equal_direct_count(n: int, d: int) -> None:
+    assert classical_attention_cost(n, d).flops == _counted_attention_flops(n, d)
+    assert classical_attention_cost(n, d).memory_words == n * n + 4 * n * d
+
+
+def test_surface_code_monotone_and_distance_minimal() -> None:
+    model = SurfaceCodeModel()
+    previous = None
+    for t in [0, 10, 10**3, 10**6, 10**9, 10**12]:
+        est = estimate_surface_code(100, t, 0, max(t // 10, 1), model)
+        if previous is not None:
+            assert est.distance >= previous.distance
+            assert est.physical_qubits >= previous.physical_qubits
+            assert est.runtime_s >= previous.runtime_s
+        part = model.error_budget / 3
+        layers = est.runtime_s / model.cycle_time_s / est.distance
+        assert est.logical_error <= part
+        if est.distance > 3:
+            d = est.distance - 2
+            worse = 100 * round(layers) * d * logical_error_rate(d, model.physical_error)
+            assert worse > part
+        previous = est
+    with_rotations = estimate_surface_code(100, 0, 1000, 1000, model)
+    assert with_rotations.t_count == 1000 * with_rotations.t_per_rotation
+
+
+class _Collector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.svgs = 0
+        self.polylines: list[str] = []
+        self.balanced = True
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "svg":
+            self.svgs += 1
+        if tag == "polyline":
+            self.polylines.append(dict(attrs).get("points") or "")
+        elif tag not in ("meta", "rect", "line"):
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "polyline":
+            self.polylines.append(dict(attrs).get("points") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("polyline", "rect", "line"):
+            return
+        if not self.stack or self.stack.pop() != tag:
+            self.balanced = False
+
+
+def test_html_is_self_contained_with_one_svg_per_plot() -> None:
+    report = estimate(
+        "qlaci",
+        parse_seq_range("16..1024"),
+        ["qrom", "oracle"],
+        ["heron_r2", "ft_logical"],
+        time_budget=0,
+    )
+    page = to_html(report)
+    parser = _Collector()
+    parser.feed(page)
+    assert parser.balanced and not parser.stack
+    assert parser.svgs == 4  # qubits and 2q gates, per profile
+    assert page.count("<svg") == 4
+    assert parser.polylines and all(p.count(",") >= 2 for p in parser.polylines)
+    assert "http" not in page and "<script" not in page
+    md = to_markdown(report)
+    assert "| 1024 | qrom | heron_r2 | analytic |" in md
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--seq-len", "16..x"],
+        ["--seq-len", "16", "--qram", "nope"],
+        ["--seq-len", "16", "--profile", "nope"],
+    ],
+)
+def test_cli_bad_input_is_one_line_exit_2(
+    args: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["estimate", "qlaci", *args, "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("qcompile: error:")
+
+
+def test_cli_writes_json_markdown_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["estimate", "qama", "--seq-len", "2..8", "--time-budget", "0", "--json"]
+    assert main([*args, "--out", str(tmp_path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [r["seq_len"] for r in report["rows"]] == [2, 4, 8]
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "estimate.json",
+        "estimate.md",
+        "estimate.html",
+    }
