@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from qiskit.circuit import QuantumCircuit, Qubit
-from qiskit.transpiler import Layout, Target
+from qiskit.transpiler import Target
 
 from qcompile.errors import ResourceError
 from qcompile.qram.base import (
@@ -252,26 +252,15 @@ def transpile_lean_bb(
     Returns:
         The ISA circuit with the fewest two-qubit gates.
     """
-    from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
+    from qcompile.qram.tree_layout import transpile_with_tree_layout
 
-    from qcompile.qram.tree_layout import tree_layouts, two_qubit_count
-
-    options: list[Layout | None] = []
-    if layouts in ("tree", "both"):
-        options.extend(tree_layouts(circuit, target)[:candidates])
-    if layouts in ("default", "both"):
-        options.append(None)
-    best: QuantumCircuit | None = None
-    for layout in options:
-        pm = generate_preset_pass_manager(
-            optimization_level,
-            target=target,
-            initial_layout=layout,
-            seed_transpiler=seed_transpiler,
-        )
-        isa = pm.run(circuit)
-        if best is None or two_qubit_count(isa) < two_qubit_count(best):
-            best = isa
-    if best is None:
+    if layouts not in ("tree", "default", "both"):
         raise ValueError(f"layouts must be 'tree', 'default' or 'both', got {layouts!r}")
-    return best
+    return transpile_with_tree_layout(
+        circuit,
+        target,
+        candidates=0 if layouts == "default" else candidates,
+        include_default=layouts != "tree",
+        optimization_level=optimization_level,
+        seed_transpiler=seed_transpiler,
+    )
