@@ -145,7 +145,6 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _options(args: argparse.Namespace) -> CompileOptions:
-
     return CompileOptions(
         optimization_level=args.optimization_level,
         seed=args.seed,
