@@ -1,11 +1,25 @@
 """QRAM constructions: built vs analytic counts for N = 4 .. 1024, and Heron compile cost.
 
-Run: ``python benchmarks/qram_bench.py [--max-n 10] [--compile-max-n 5] [--mode ry]``.
-For every construction and N it builds the circuit (random classical words, b = 1, or RY angle
-words with ``--mode ry``), compares the built counts with the closed forms, and for
-N <= 2**compile_max_n compiles it for IBM Heron r2 (the heron_r2 profile: FakeFez with its
-dead couplers excluded; preset pass manager at optimization level 3) and reports the
-two-qubit gate count and its ratio to the multiplexer's.
+Run: ``python benchmarks/qram_bench.py [--max-n 10] [--compile-max-n 5] [--mode bits]``.
+
+For every registered construction and N = 2**n it builds the circuit (random classical words,
+b = 1, or angle words with ``--mode ry|phase``), compares every counted figure of the built
+circuit with the construction's closed form (``ok``; ``cx`` is CX after lowering to CX+1q) and
+times the build. For N <= 2**compile_max_n it compiles the circuit for IBM Heron r2 (heron_r2:
+FakeFez minus its dead couplers) twice, in the same run and with the same seed:
+
+* ``O3``: ``generate_preset_pass_manager(3, target)``, Qiskit's own layout and routing;
+* ``ours``: :func:`~qcompile.qram.tree_layout.transpile_with_tree_layout`, the best of three
+  tree layouts and the ``qram_tree`` layout stage (Qiskit's default layout not among them),
+  each with the known-``|0>`` swap rewrite of :mod:`qcompile.qram.known_zero` (skipped past
+  63 qubits), and prints both two-qubit counts, ``ours/O3``, and for the brigades ``/BB``: our count over
+  the PennyLane-style ``bucket-brigade`` at O3 (the query as a user asks for it). With
+  ``--verify`` every compiled circuit passes the ISA check and the Aer-MPS semantic check of
+  :func:`~qcompile.qram.verify.compiled_query_fidelity` (``F``, 1 when exact).
+
+Rows not compiled say why in ``note``: ``n>compile-max-n`` (compile time grows past minutes for
+the brigades at N = 64 on this machine), ``> 156 qubits`` (does not fit the device), or
+``oracle`` (a cost model, no circuit).
 """
 
 from __future__ import annotations
@@ -14,9 +28,16 @@ import argparse
 import time
 
 import numpy as np
+from qiskit.circuit import QuantumCircuit
 from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
 
+from qcompile.isa import check_isa
 from qcompile.qram import CONSTRUCTIONS, QRAMWords, measure_resources
+from qcompile.qram.tree_layout import transpile_with_tree_layout, two_qubit_count
+from qcompile.qram.verify import compiled_query_fidelity
+
+COUNTED = ("qubits", "cswap", "toffoli", "swap", "cx_count", "rotations", "queries")
+BRIGADES = ("bucket-brigade", "bb-2q", "bb-lean")
 
 
 def heron_target():
@@ -25,8 +46,11 @@ def heron_target():
     return load_profile("heron_r2").target()
 
 
-def two_qubit_count(circuit) -> int:
-    return sum(1 for inst in circuit.data if inst.operation.num_qubits == 2)
+def random_words(n: int, mode: str, rng: np.random.Generator) -> QRAMWords:
+    big_n = 1 << n
+    if mode == "bits":
+        return QRAMWords.bits([int(x) for x in rng.integers(0, 2, big_n)], b=1)
+    return QRAMWords.angles([float(x) for x in rng.uniform(-np.pi, np.pi, big_n)], mode)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,60 +58,85 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-n", type=int, default=10)
     parser.add_argument("--compile-max-n", type=int, default=5)
     parser.add_argument("--mode", choices=["bits", "ry", "phase"], default="bits")
+    parser.add_argument("--verify", action="store_true", help="ISA + Aer MPS semantic check")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     rng = np.random.default_rng(args.seed)
     target = heron_target() if args.compile_max_n > 0 else None
     header = (
-        f"{'kind':<15}{'N':>5}{'qubits':>8}{'cswap':>7}{'toffoli':>8}{'cx built':>10}"
-        f"{'cx formula':>11}{'ok':>4}{'depth':>7}{'bound':>7}{'build s':>9}"
-        f"{'fez 2q':>8}{'x mux':>7}{'compile s':>10}"
+        f"{'kind':<15}{'N':>5}{'qubits':>7}{'cswap':>7}{'toffoli':>8}{'cx built':>9}"
+        f"{'cx formula':>11}{'ok':>3}{'depth':>7}{'bound':>7}{'build s':>8}"
+        f"{'O3 2q':>7}{'ours 2q':>8}{'ours/O3':>8}{'/BB':>6}{'compile s':>10}{'F':>7}  note"
     )
     print(
-        f"mode={args.mode}, b=1; cx = CX after lowering to CX+1q; "
-        "fez 2q = O3 on heron_r2 (FakeFez minus dead couplers)"
+        f"mode={args.mode}, b=1; cx = CX after lowering to CX+1q; 2q = two-qubit gates on "
+        "heron_r2 (FakeFez minus dead couplers); compile s = O3 + ours"
     )
     print(header)
     print("-" * len(header))
     for n in range(2, args.max_n + 1):
         big_n = 1 << n
-        if args.mode == "bits":
-            words = QRAMWords.bits([int(x) for x in rng.integers(0, 2, big_n)], b=1)
-        else:
-            words = QRAMWords.angles(list(rng.uniform(-np.pi, np.pi, big_n)), args.mode)
-        mux_2q = None
-        for kind in ["multiplexer", *[k for k in CONSTRUCTIONS if k != "multiplexer"]]:
+        words = random_words(n, args.mode, rng)
+        bb_o3: int | None = None
+        for kind in CONSTRUCTIONS:
             construction = CONSTRUCTIONS[kind](words)
             start = time.perf_counter()
             circuit = construction.build()
             build_s = time.perf_counter() - start
             built = measure_resources(circuit)
             formula = construction.count()
-            same = all(
-                getattr(built, f) == getattr(formula, f)
-                for f in ("qubits", "cswap", "toffoli", "swap", "cx_count", "rotations")
-            )
-            fez = ratio = comp = ""
-            compile_it = target is not None and n <= args.compile_max_n and kind != "oracle"
-            if compile_it and built.qubits <= target.num_qubits:
-                pm = generate_preset_pass_manager(
-                    optimization_level=3, target=target, seed_transpiler=args.seed
-                )
+            same = all(getattr(built, f) == getattr(formula, f) for f in COUNTED)
+            o3 = ours = ratio = vs_bb = comp = fid = note = ""
+            if kind == "oracle":
+                note = "oracle"
+            elif target is None or n > args.compile_max_n:
+                note = "n>compile-max-n"
+            elif built.qubits > target.num_qubits:
+                note = f"> {target.num_qubits} qubits"
+            else:
                 start = time.perf_counter()
-                isa = pm.run(circuit)
-                comp = f"{time.perf_counter() - start:.2f}"
-                count = two_qubit_count(isa)
-                fez = str(count)
-                if kind == "multiplexer":
-                    mux_2q = count
-                ratio = f"{count / mux_2q:.1f}" if mux_2q else ""
+                pm = generate_preset_pass_manager(3, target=target, seed_transpiler=args.seed)
+                default_isa = pm.run(circuit)
+                ours_isa = transpile_with_tree_layout(
+                    circuit,
+                    target,
+                    candidates=3,
+                    known_zero_inputs=n + words.b,
+                    seed_transpiler=args.seed,
+                )
+                comp = f"{time.perf_counter() - start:.1f}"
+                o3_count, ours_count = two_qubit_count(default_isa), two_qubit_count(ours_isa)
+                if kind == "bucket-brigade":
+                    bb_o3 = o3_count
+                o3, ours = str(o3_count), str(ours_count)
+                ratio = f"{ours_count / max(o3_count, 1):.2f}"
+                if kind in BRIGADES and bb_o3:
+                    vs_bb = f"{ours_count / bb_o3:.2f}"
+                if args.verify:
+                    fid = f"{_verified(circuit, default_isa, ours_isa, target, words):.4f}"
             print(
-                f"{kind:<15}{big_n:>5}{built.qubits:>8}{built.cswap:>7}{built.toffoli:>8}"
-                f"{built.cx_count:>10}{formula.cx_count:>11}{'y' if same else 'N':>4}"
-                f"{built.depth:>7}{formula.depth:>7}{build_s:>9.3f}{fez:>8}{ratio:>7}{comp:>10}"
+                f"{kind:<15}{big_n:>5}{built.qubits:>7}{built.cswap:>7}{built.toffoli:>8}"
+                f"{built.cx_count:>9}{formula.cx_count:>11}{'y' if same else 'N':>3}"
+                f"{built.depth:>7}{formula.depth:>7}{build_s:>8.3f}{o3:>7}{ours:>8}{ratio:>8}"
+                f"{vs_bb:>6}{comp:>10}{fid:>7}  {note}",
+                flush=True,
             )
         print()
     return 0
+
+
+def _verified(
+    logical: QuantumCircuit,
+    default_isa: QuantumCircuit,
+    ours_isa: QuantumCircuit,
+    target,
+    words: QRAMWords,
+) -> float:
+    """ISA-check both compiled circuits and return their lower semantic fidelity."""
+    del logical
+    check_isa(default_isa, target)
+    check_isa(ours_isa, target)
+    return min(compiled_query_fidelity(isa, words) for isa in (default_isa, ours_isa))
 
 
 if __name__ == "__main__":

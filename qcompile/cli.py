@@ -54,7 +54,10 @@ def _add_compile_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--qram",
         default=None,
-        help="lower QRAMQuery gates with: bucket-brigade, bb-2q, qrom, select-swap, multiplexer",
+        help=(
+            "lower QRAMQuery gates with: bucket-brigade, bb-2q, bb-lean, qrom, select-swap, "
+            "multiplexer"
+        ),
     )
     parser.add_argument("--out", default=None, help="artifact directory")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -83,7 +86,7 @@ def _build_parser() -> argparse.ArgumentParser:
     qram_p.add_argument(
         "--kind",
         required=True,
-        help="bucket-brigade, bb-2q, qrom, select-swap, multiplexer or oracle",
+        help="bucket-brigade, bb-2q, bb-lean, qrom, select-swap, multiplexer or oracle",
     )
     qram_p.add_argument("--address-bits", "-n", type=int, required=True, help="n (N = 2^n)")
     qram_p.add_argument("--word-bits", "-b", type=int, default=1, help="b (default: 1)")
@@ -135,6 +138,14 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     est_p.add_argument("--head-dim", type=int, default=64, help="classical head dim d (64)")
     est_p.add_argument("--out", default="out/estimate", help="output directory")
+    est_p.add_argument(
+        "--html", default=None, metavar="DIR", help="directory of the HTML page (default: --out)"
+    )
+    est_p.add_argument(
+        "--qdk-seq-len",
+        default="16",
+        help="lookup sizes N compared with Microsoft's qdk estimator (N, LO..HI or none)",
+    )
     est_p.add_argument("--json", action="store_true", help="print the report as JSON")
 
     demo_p = sub.add_parser(
@@ -276,6 +287,7 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     kinds = list(QRAM_KINDS) if args.qram == "all" else [k for k in args.qram.split(",") if k]
     if args.head_dim < 1 or args.compile_max_qubits < 0 or args.time_budget < 0:
         raise ResourceError("--head-dim must be >= 1; --compile-max-qubits, --time-budget >= 0")
+    qdk_sizes = [] if args.qdk_seq_len == "none" else parse_seq_range(args.qdk_seq_len)
     report = estimate(
         args.model,
         sizes,
@@ -284,13 +296,16 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         compile_max_qubits=args.compile_max_qubits,
         time_budget=args.time_budget,
         head_dim=args.head_dim,
+        qdk_seq_lens=qdk_sizes,
     )
     out = Path(args.out)
+    page = Path(args.html or args.out) / "estimate.html"
     try:
         out.mkdir(parents=True, exist_ok=True)
+        page.parent.mkdir(parents=True, exist_ok=True)
         (out / "estimate.json").write_text(json.dumps(report.to_dict(), indent=1))
         (out / "estimate.md").write_text(to_markdown(report))
-        (out / "estimate.html").write_text(to_html(report))
+        page.write_text(to_html(report))
     except OSError as exc:
         raise ResourceError(f"cannot write {out}: {exc}") from None
     if args.json:
@@ -299,7 +314,7 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         compiled = sum(r.source == "compiled" for r in report.rows)
         print(
             f"{len(report.rows)} rows ({compiled} compiled) in {report.elapsed_s:.1f} s: "
-            f"{out / 'estimate.md'}, {out / 'estimate.html'}, {out / 'estimate.json'}"
+            f"{out / 'estimate.md'}, {page}, {out / 'estimate.json'}"
         )
     return 0
 

@@ -54,7 +54,7 @@ class CompileOptions:
         equivalence_timeout: seconds the equivalence proof may take before the
             report settles for "probably equivalent". Defaults to 10.
         qram: how ``QRAMQuery`` gates are lowered (``bucket-brigade``, ``bb-2q``,
-            ``qrom``, ``select-swap``, ``multiplexer``); None leaves them to Qiskit's
+            ``bb-lean``, ``qrom``, ``select-swap``, ``multiplexer``); None leaves them to Qiskit's
             synthesis of their reference definition. Defaults to None.
     """
 

@@ -100,6 +100,12 @@ def _build_parser() -> argparse.ArgumentParser:
     result_p = sub.add_parser("result", help="the result of a request (resumes it if unfinished)")
     result_p.add_argument("ident", metavar="KEY|JOB_ID", help="request key (or prefix) or job id")
     _add_store(result_p)
+    from runtime.train.cli import add_train_parser  # light: no torch until it runs
+
+    add_train_parser(sub)
+    from runtime.study.cli import add_study_parser  # light: no dask until it runs
+
+    add_study_parser(sub)
     return parser
 
 
@@ -475,12 +481,26 @@ def _cmd_result(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    from runtime.train.cli import run_train
+
+    return run_train(args)
+
+
+def _cmd_study(args: argparse.Namespace) -> int:
+    from runtime.study.cli import cmd_study
+
+    return cmd_study(args)
+
+
 _COMMANDS = {
     "sample": _cmd_run,
     "estimate": _cmd_run,
     "jobs": _cmd_jobs,
     "status": _cmd_status,
     "result": _cmd_result,
+    "train": _cmd_train,
+    "study": _cmd_study,
 }
 
 

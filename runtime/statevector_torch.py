@@ -1,19 +1,35 @@
-"""A batched, differentiable statevector simulator in torch for parametrised circuits.
+"""A batched statevector simulator in torch with adjoint gradients, for parametrised circuits.
 
 :func:`compile_circuit` turns a parametrised :class:`~qiskit.circuit.QuantumCircuit` into a
-:class:`TorchCircuit` once: every instruction is expanded through its ``definition`` until
-it is a one-qubit gate (a rotation ``rx``/``ry``/``rz``/``p``/``u`` or any fixed 2x2 unitary),
-a controlled one-qubit gate (any number of controls, any ``ctrl_state``) or ``rzz``. Gate
-angles are collected into one table: angles that are affine in the parameters (``0.5*x``,
-``x + 2*y``) become one matrix product, anything else (``x*y``) is evaluated with torch from
-the parameter tensor, so autograd differentiates through it.
+:class:`TorchCircuit` once. Every instruction is expanded through its ``definition`` until it
+is a one-qubit gate (``rx``/``ry``/``rz``/``p``/``u`` or any fixed 2x2 unitary), a controlled
+one-qubit gate (any number of controls, any ``ctrl_state``; annotated ``.control()`` gates
+too) or ``rzz`` (simulated as ``CX · RZ · CX``). Gate angles form one table: angles affine in
+the parameters (``0.5*x``, ``x + 2*y``) are one matrix product, others (``x*y``) are evaluated
+with torch, so any angle expression is differentiated exactly.
 
-:meth:`TorchCircuit.expectation_values` evolves a batch of states, a complex tensor of shape
-``(batch,) + (2,) * n`` whose axis ``1 + (n - 1 - q)`` is qubit ``q`` (so the flattened state
-is in Qiskit's little-endian order), applying each gate to one or two axes; no ``2**n x 2**n``
-matrix is ever built. Observables are :class:`~qiskit.quantum_info.SparsePauliOp`: Z-strings
-are summed as one ``probabilities @ diagonal`` product, other Pauli terms by an index
-permutation with phases. Everything is float64/complex128.
+The expanded gates are then fused into *blocks*: every run of (controlled) one-qubit gates
+on the same target and the same controls becomes one ``2x2`` matrix per control value (a
+multiplexer: a QRAM-style lookup of 16 controlled rotations is one block), and every run of
+controlled-X gates becomes one basis permutation. Blocks outside the backward light cone of
+the observables are skipped when computing expectation values, and each qubit's first
+block, when it is an uncontrolled one-qubit block, only prepares the product state
+``(x)_q M_q |0>``, built directly.
+
+The state is real-split and batch-innermost, ``(re/im, 2**n, batch)``, so each block is a
+few contiguous, vectorised float64 multiply-adds (torch's complex kernels are several times
+slower). Gradients use the adjoint method: one forward sweep, then one backward sweep that
+un-applies each block to the state and to ``lambda_k = O_k |psi>`` for every observable at
+once, and collects ``G = sum conj(lambda_i) psi_j`` per block (for the product-state
+prefix: ``lambda`` contracted with every other qubit's column, all qubits by divide and
+conquer); then ``d value = 2 Re sum((G @ conj(M)) * dM)`` per block, and the chain rule from
+each block's matrix through the angle table to the parameters runs through torch autograd
+on tiny ``(batch, 2, 2)`` tensors only. No autograd graph is built over the state.
+Everything is float64.
+
+References:
+    Jones & Gacon, "Efficient calculation of gradients in classical simulations of
+    variational quantum algorithms", arXiv:2009.02823 (adjoint differentiation).
 """
 
 from __future__ import annotations
@@ -25,23 +41,32 @@ from typing import Any
 import numpy as np
 import torch
 from qiskit.circuit import (
+    AnnotatedOperation,
     ControlledGate,
+    ControlModifier,
     Gate,
-    Instruction,
+    InverseModifier,
     Parameter,
     ParameterExpression,
     QuantumCircuit,
 )
-from qiskit.quantum_info import SparsePauliOp
+from qiskit.circuit.operation import Operation
+from qiskit.quantum_info import Pauli, SparsePauliOp
 
 from qcompile.errors import CompileError
 
-__all__ = ["TorchCircuit", "compile_circuit"]
+__all__ = ["Evaluation", "TorchCircuit", "compile_circuit"]
 
 # Instructions that do nothing to an unmeasured state.
 _SKIPPED = frozenset({"barrier", "delay", "id"})
 # Parametrised one-qubit gates simulated natively (everything else is expanded or fixed).
 _ROTATIONS = frozenset({"rx", "ry", "rz", "p", "u1", "u", "u3"})
+# A block with at most this many non-identity control values is applied slice by slice;
+# above, the state is permuted so the controls lead and all values are applied at once.
+_SLICE_MAX = 2
+# The light cone's last blocks are folded into the observables while, with the observables'
+# support, they act on at most this many qubits.
+_TAIL_MAX = 4
 _TORCH_FUNCTIONS: dict[str, Any] = {
     "sin": torch.sin,
     "cos": torch.cos,
@@ -55,22 +80,37 @@ _TORCH_FUNCTIONS: dict[str, Any] = {
     "Abs": torch.abs,
     "sign": torch.sign,
 }
+_X = np.array([[0, 1], [1, 0]], dtype=complex)
 
 
 @dataclass(frozen=True)
-class _Op:
-    """One native operation.
+class _Comp:
+    """One one-qubit gate: a rotation reading angle-table ``slots`` or a ``fixed`` matrix.
 
-    ``kind`` is ``rx``, ``ry``, ``rz``, ``p``, ``u`` (angles from the table), ``fixed``
-    (constant 2x2 ``matrix``) or ``rzz`` (two qubits). ``angles`` index the angle table
-    (already halved where the gate uses half angles); ``controls`` pairs (qubit, value).
+    Rotations store theta/2 (``rx``, ``ry``, ``rz``), theta (``p``) or (theta/2, phi, lam)
+    (``u``): every slot is read through cos/sin.
     """
 
     kind: str
-    qubits: tuple[int, ...]
-    angles: tuple[int, ...] = ()
-    controls: tuple[tuple[int, int], ...] = ()
-    matrix: tuple[complex, complex, complex, complex] | None = None
+    slots: tuple[int, ...] = ()
+    matrix: np.ndarray | None = None
+
+
+@dataclass
+class _Block:
+    """A fused block: a one-qubit matrix per control value, or a basis permutation.
+
+    ``parts`` are (component, control value or None for all values), in time order; the
+    control value of ``controls`` (ascending qubits) is ``sum(bit(controls[j]) << j)``.
+    A permutation block maps ``out[x] = in[index[x]]``.
+    """
+
+    kind: str  # "mat" or "perm"
+    qubits: set[int]
+    target: int = -1
+    controls: tuple[int, ...] = ()
+    parts: list[tuple[_Comp, int | None]] = field(default_factory=list)
+    index: np.ndarray | None = None
 
 
 @dataclass
@@ -81,11 +121,13 @@ class _AngleTable:
     rows: list[tuple[dict[int, float], float]] = field(default_factory=list)
     nonlinear: list[tuple[int, Callable[..., Any], tuple[int, ...]]] = field(default_factory=list)
     keys: dict[Any, int] = field(default_factory=dict)
+    constants: list[float] = field(default_factory=list)
 
-    def add(self, value: ParameterExpression | float, scale: float) -> int | float:
-        """Return the table slot of ``scale * value``, or a float if it is constant."""
+    def add(self, value: ParameterExpression | float, scale: float) -> int:
+        """The slot of ``scale * value``; constants get negative slots resolved later."""
         if not isinstance(value, ParameterExpression) or not value.parameters:
-            return scale * float(value)
+            self.constants.append(scale * _real(value))
+            return -len(self.constants)
         key = (str(value), scale)
         if key in self.keys:
             return self.keys[key]
@@ -125,36 +167,231 @@ def _real(value: Any) -> float:
     return number.real
 
 
-class TorchCircuit:
-    """A circuit compiled to native torch operations; see the module docstring.
+class _Prepared:
+    """A block ready to run: static layout facts plus, per call, its matrices."""
 
-    Build it with :func:`compile_circuit`.
+    def __init__(self, block: _Block, num_qubits: int, comp_pos: dict[int, int]) -> None:
+        n = num_qubits
+        self.source = block
+        self.kind = block.kind
+        self.qubits = frozenset(block.qubits)
+        if block.kind == "perm":
+            assert block.index is not None
+            self.index = torch.from_numpy(block.index.astype(np.int64))
+            self.inverse = torch.from_numpy(np.argsort(block.index).astype(np.int64))
+            return
+        self.target = block.target
+        self.controls = block.controls
+        c = len(block.controls)
+        self.num_values = 1 << c
+        values: set[int] = set()
+        for _, value in block.parts:
+            values.update(range(self.num_values) if value is None else [value])
+        self.active = sorted(values)
+        self.parametric = any(comp.kind != "fixed" for comp, _ in block.parts)
+        self.real = all(
+            comp.kind == "ry"
+            or (comp.kind == "fixed" and np.allclose(np.imag(np.asarray(comp.matrix)), 0.0))
+            for comp, _ in block.parts
+        )
+        self.parts = [
+            (comp_pos[id(comp)], None if value is None else value) for comp, value in block.parts
+        ]
+        self.mode = "plain" if c == 0 else ("slice" if len(self.active) <= _SLICE_MAX else "perm")
+        if self.mode == "perm":
+            # The permuted kernel applies a matrix to every control value (identity if unset).
+            self.active = list(range(self.num_values))
+        self.groups = _part_groups(self.parts, self.active)
+        t = block.target
+        ctrl = block.controls
+        if self.mode == "perm" and ctrl == tuple(range(ctrl[0], ctrl[0] + c)):
+            # Consecutive controls are one axis of the state as it lies: no permutation.
+            self.mode = "strided"
+            self.below = t < ctrl[0]
+            if self.below:
+                self.sizes = (1 << (n - 1 - ctrl[-1]), 1 << (ctrl[0] - 1 - t), 1 << t)
+            else:
+                self.sizes = (1 << (n - 1 - t), 1 << (t - 1 - ctrl[-1]), 1 << ctrl[0])
+        if self.mode == "plain":
+            self.hi, self.lo = 1 << (n - 1 - t), 1 << t
+        elif self.mode == "perm":
+            axis = {q: 2 + (n - 1 - q) for q in range(n)}
+            rest = [q for q in range(n - 1, -1, -1) if q not in block.controls]
+            self.dims = (
+                0,
+                1,
+                *(axis[q] for q in reversed(block.controls)),
+                *(axis[q] for q in rest),
+                n + 2,
+            )
+            before = rest.index(t)
+            self.hi, self.lo = 1 << before, 1 << (len(rest) - 1 - before)
+        else:
+            rest = [q for q in range(n - 1, -1, -1) if q not in block.controls]
+            self.slice_axis = 2 + rest.index(t)
+            self.slices = []
+            for value in self.active:
+                index: list[Any] = [slice(None)] * (n + 3)
+                for j, q in enumerate(block.controls):
+                    index[2 + (n - 1 - q)] = (value >> j) & 1
+                self.slices.append(tuple(index))
+        if not self.parametric:
+            self.fixed = _fixed_matrices(block, self.num_values)
+
+
+@dataclass(frozen=True)
+class _Group:
+    """Consecutive parts of a block for the chain rule: one part on every control value
+    (``rows`` None) or parts on distinct control values (``rows``: their active indices)."""
+
+    positions: torch.Tensor
+    rows: torch.Tensor | None
+
+
+def _part_groups(parts: list[tuple[int, int | None]], active: list[int]) -> list[_Group]:
+    where = {v: i for i, v in enumerate(active)}
+    groups: list[_Group] = []
+    run: list[tuple[int, int]] = []
+
+    def flush() -> None:
+        if run:
+            groups.append(
+                _Group(
+                    torch.tensor([p for p, _ in run], dtype=torch.int64),
+                    torch.tensor([r for _, r in run], dtype=torch.int64),
+                )
+            )
+            run.clear()
+
+    for pos, value in parts:
+        if value is None:
+            flush()
+            groups.append(_Group(torch.tensor([pos], dtype=torch.int64), None))
+            continue
+        if any(r == where[value] for _, r in run):
+            flush()
+        run.append((pos, where[value]))
+    flush()
+    return groups
+
+
+def _fixed_matrices(block: _Block, num_values: int) -> torch.Tensor:
+    """The constant matrices of a parameter-free block, ``(1, values, 2, 2)`` complex."""
+    mats = np.broadcast_to(np.eye(2, dtype=complex), (num_values, 2, 2)).copy()
+    for comp, value in block.parts:
+        assert comp.matrix is not None
+        targets = range(num_values) if value is None else [value]
+        for v in targets:
+            mats[v] = comp.matrix @ mats[v]
+    return torch.from_numpy(mats[None])
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A forward sweep of :meth:`TorchCircuit.evaluate`.
+
+    Attributes:
+        parameters: ``(batch, num_parameters)`` float64, as evaluated.
+        values: expectation values ``(batch, K)``.
+        state: the real-split state ``(1, 2, 2**n, batch)`` after the light cone's main
+            blocks (before the folded tail, if any).
+        lam: ``O_k |psi>``, ``(K, 2, 2**n, batch)``.
+        heads: the matrices of the light cone's product-state prefix.
+        mats: the matrices of the light cone's other blocks.
+        comps: every gate's ``(batch, 2, 2)`` matrix, ``(batch, components, 2, 2)``.
+        afters: the state after each parametrised main block, in order (the adjoint
+            sweep reads them instead of un-computing the state).
+        tail: the folded tail's small matrices, when the circuit has one.
+    """
+
+    parameters: torch.Tensor
+    values: torch.Tensor
+    state: torch.Tensor
+    lam: torch.Tensor
+    heads: list[torch.Tensor]
+    mats: list[torch.Tensor]
+    comps: torch.Tensor | None = None
+    afters: tuple[torch.Tensor, ...] = ()
+    tail: _TailSweep | None = None
+
+
+class TorchCircuit:
+    """A circuit compiled to fused torch blocks; see the module docstring.
+
+    Build it with :func:`compile_circuit`. The public methods take parameters as a
+    ``(batch, num_parameters)`` float64 tensor in the column order given at compile time.
     """
 
     def __init__(
         self,
         num_qubits: int,
         num_parameters: int,
-        ops: list[_Op],
+        comps: list[_Comp],
+        blocks: list[_Block],
         table: _AngleTable,
-        constants: list[float],
         observables: Sequence[SparsePauliOp],
     ) -> None:
         self.num_qubits = num_qubits
         self.num_parameters = num_parameters
-        self._ops = ops
-        coeffs = np.zeros((len(table.rows) + len(constants), num_parameters))
-        offsets = np.zeros(len(table.rows) + len(constants))
+        self.num_outputs = len(observables)
+        rows = len(table.rows)
+        coeffs = np.zeros((rows + len(table.constants), num_parameters))
+        offsets = np.zeros(rows + len(table.constants))
         for row, (cols, offset) in enumerate(table.rows):
             for col, value in cols.items():
                 coeffs[row, col] = value
             offsets[row] = offset
-        offsets[len(table.rows) :] = constants
+        offsets[rows:] = table.constants
         self._coeffs = torch.from_numpy(coeffs.T.copy())
         self._offsets = torch.from_numpy(offsets)
         self._nonlinear = table.nonlinear
+        self._kinds: dict[str, list[tuple[int, ...]]] = {}
+        comp_pos: dict[int, int] = {}
+        param_comps = [c for c in comps if c.kind != "fixed"]
+        for kind in ("rx", "ry", "rz", "p", "u"):
+            for comp in param_comps:
+                if comp.kind == kind:
+                    comp_pos[id(comp)] = sum(len(v) for v in self._kinds.values())
+                    self._kinds.setdefault(kind, []).append(comp.slots)
+        self._kind_slots = {
+            k: torch.tensor(v, dtype=torch.int64).T.contiguous() for k, v in self._kinds.items()
+        }
+        fixed = [c for c in comps if c.kind == "fixed"]
+        for i, comp in enumerate(fixed):
+            comp_pos[id(comp)] = len(param_comps) + i
+        self._fixed_comps = (
+            torch.from_numpy(np.stack([np.asarray(c.matrix) for c in fixed]))
+            if fixed
+            else torch.zeros((0, 2, 2), dtype=torch.complex128)
+        )
+        self._blocks = [_Prepared(b, num_qubits, comp_pos) for b in blocks]
+        live: set[int] = set()
+        for observable in observables:
+            for pauli in observable.paulis:
+                live.update(int(q) for q in np.flatnonzero(pauli.x | pauli.z))
+        relevant = []
+        for block in reversed(self._blocks):
+            if block.qubits & live:
+                live |= block.qubits
+                relevant.append(block)
+        relevant.reverse()
+        self._tail = _Tail.build(relevant, observables, num_qubits, comp_pos)
+        if self._tail is not None:
+            relevant = relevant[: len(relevant) - len(self._tail.blocks)]
+            slots = sorted(
+                {sl for b in self._tail.blocks if b.kind == "mat" for c, _ in b.source.parts
+                 for sl in c.slots}
+            )
+            columns = set(np.flatnonzero(coeffs[slots].any(axis=0))) if slots else set()
+            for slot, _, cols in table.nonlinear:
+                if slot in slots:
+                    columns.update(cols)
+            self._tail.columns = torch.tensor(sorted(columns), dtype=torch.int64)
+        self._light_cone = _split_prefix(relevant)
+        self._everything = _split_prefix(self._blocks)
         self._diagonal, self._offdiagonal = _compile_observables(num_qubits, observables)
-        self.num_outputs = len(observables)
+
+    # ----------------------------------------------------------------- angles and matrices
 
     def angles(self, parameters: torch.Tensor) -> torch.Tensor:
         """Angle table ``(batch, slots)`` for parameters ``(batch, num_parameters)``."""
@@ -167,109 +404,874 @@ class TorchCircuit:
             table = torch.stack(columns, dim=1)
         return table
 
-    def statevector(self, parameters: torch.Tensor) -> torch.Tensor:
-        """Final states, ``(batch, 2**n)`` complex128 in Qiskit's little-endian order."""
-        n = self.num_qubits
+    def _components(self, parameters: torch.Tensor) -> torch.Tensor:
+        """Every component's matrix, ``(batch, components, 2, 2)`` complex."""
         batch = parameters.shape[0]
-        half = self.angles(parameters)
-        bshape = (batch,) + (1,) * n
-        cos = half.cos().T.contiguous()
-        sin = half.sin().T.contiguous()
-        state = torch.zeros((batch,) + (2,) * n, dtype=torch.complex128)
-        state[(slice(None),) + (0,) * n] = 1.0
-        flat = (batch, 1, 1, 1)
-        for op in self._ops:
-            qubit = op.qubits[0]
-            if op.controls:
-                index: list[Any] = [slice(None)] * (n + 1)
-                for control, value in op.controls:
-                    index[n - control] = slice(value, value + 1)
-                sub = _apply(state[tuple(index)], op, n - qubit, cos, sin, bshape, n)
-                state = state.clone()
-                state[tuple(index)] = sub
-            elif op.kind == "rzz":
-                state = _apply(state, op, n - qubit, cos, sin, bshape, n)
+        table = self.angles(parameters)
+        mats = []
+        for kind, slots in self._kind_slots.items():
+            a = table[:, slots[0]]
+            c, s = a.cos(), a.sin()
+            zero = torch.zeros_like(c)
+            if kind == "ry":
+                re = torch.stack([c, -s, s, c], -1)
+                im = torch.zeros_like(re)
+            elif kind == "rx":
+                re = torch.stack([c, zero, zero, c], -1)
+                im = torch.stack([zero, -s, -s, zero], -1)
+            elif kind == "rz":
+                re = torch.stack([c, zero, zero, c], -1)
+                im = torch.stack([-s, zero, zero, s], -1)
+            elif kind == "p":
+                re = torch.stack([torch.ones_like(c), zero, zero, c], -1)
+                im = torch.stack([zero, zero, zero, s], -1)
             else:
-                # Elementwise kernels are much faster on (batch, high, 2, low) than on n axes.
-                view = state.reshape(batch, 1 << (n - 1 - qubit), 2, 1 << qubit)
-                state = _apply(view, op, 2, cos, sin, flat, n).reshape(state.shape)
-        return state.reshape(batch, 1 << n)
+                phi, lam = table[:, slots[1]], table[:, slots[2]]
+                e_phi = torch.complex(phi.cos(), phi.sin())
+                e_lam = torch.complex(lam.cos(), lam.sin())
+                cc, ss = c.to(torch.complex128), s.to(torch.complex128)
+                u = torch.stack([cc, -e_lam * ss, e_phi * ss, e_phi * e_lam * cc], -1)
+                mats.append(u.reshape(batch, -1, 2, 2))
+                continue
+            mats.append(torch.complex(re, im).reshape(batch, -1, 2, 2))
+        if len(self._fixed_comps):
+            mats.append(self._fixed_comps.unsqueeze(0).expand(batch, -1, -1, -1))
+        if not mats:
+            return torch.zeros((batch, 0, 2, 2), dtype=torch.complex128)
+        return torch.cat(mats, dim=1)
+
+    def _matrices(self, comps: torch.Tensor, block: _Prepared) -> torch.Tensor:
+        """The block's matrices over its active control values, ``(batch, active, 2, 2)``."""
+        if not block.parametric:
+            return block.fixed[:, block.active]
+        batch = comps.shape[0]
+        count = len(block.active)
+        where = {v: i for i, v in enumerate(block.active)}
+        if count == 1 and len(block.parts) == 1:
+            return comps[:, block.parts[0][0]].unsqueeze(1)
+        mats = (
+            torch.eye(2, dtype=torch.complex128).expand(batch, count, 2, 2)
+            if any(v is not None for _, v in block.parts)
+            else None
+        )
+        single: list[torch.Tensor | None] = [None] * count
+        all_values: torch.Tensor | None = None
+        for pos, value in block.parts:
+            m = comps[:, pos]
+            if value is None:
+                all_values = m if all_values is None else m @ all_values
+                if mats is not None:
+                    single = [None if s is None else m @ s for s in single]
+                    mats = m.unsqueeze(1) @ mats
+                continue
+            i = where[value]
+            base = all_values if single[i] is None and all_values is not None else single[i]
+            single[i] = m if base is None else m @ base
+        if mats is None:
+            assert all_values is not None
+            return all_values.unsqueeze(1)
+        eye = torch.eye(2, dtype=torch.complex128).expand(batch, 2, 2)
+        stacked = [
+            s if s is not None else (all_values if all_values is not None else eye) for s in single
+        ]
+        return torch.stack(stacked, dim=1)
+
+    # ----------------------------------------------------------------------- simulation
+
+    def _run(
+        self, parameters: torch.Tensor, sequence: _Sequence, keep: bool = False
+    ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor], torch.Tensor, list[torch.Tensor]]:
+        """Forward sweep: the real-split state, the prefix's and the main blocks' matrices,
+        the component matrices and (``keep``) the state after each parametrised block."""
+        afters: list[torch.Tensor] = []
+        with torch.no_grad():
+            comps = self._components(parameters)
+            heads = [self._matrices(comps, b) for b in sequence.prefix]
+            mats = [self._matrices(comps, b) if b.kind == "mat" else comps for b in sequence.main]
+            state = _product_state(self.num_qubits, parameters.shape[0], sequence.prefix, heads)
+            work = _Workspace()
+            for block, m in zip(sequence.main, mats, strict=True):
+                state = _apply(state, block, m, False, work)
+                if keep and block.kind == "mat" and block.parametric:
+                    afters.append(state.clone())
+        return state.clone(), heads, mats, comps, afters
+
+    def statevector(self, parameters: torch.Tensor) -> torch.Tensor:
+        """Final states, ``(batch, 2**n)`` complex128 in Qiskit's little-endian order.
+
+        Not differentiable; use :meth:`expectation_values` for gradients.
+        """
+        state, *_ = self._run(parameters.detach().to(torch.float64), self._everything)
+        return torch.complex(state[0, 0], state[0, 1]).T.contiguous()
 
     def expectation_values(self, parameters: torch.Tensor) -> torch.Tensor:
-        """``<psi(theta)| O_k |psi(theta)>`` as ``(batch, num_outputs)`` float64."""
-        psi = self.statevector(parameters)
-        probs = psi.real.square() + psi.imag.square()
-        out = probs @ self._diagonal
-        if self._offdiagonal:
-            extra = [
-                (psi.conj() * psi[:, perm] * phase).sum(dim=1).real * coeff
-                for _, perm, phase, coeff in self._offdiagonal
-            ]
-            rows = torch.tensor([k for k, _, _, _ in self._offdiagonal])
-            add = torch.zeros_like(out).T.index_add(0, rows, torch.stack(extra)).T
-            out = out + add
-        return out
+        """``<psi(theta)| O_k |psi(theta)>`` as ``(batch, num_outputs)`` float64.
+
+        Differentiable: autograd's backward uses the adjoint Jacobian.
+        """
+        if parameters.requires_grad and torch.is_grad_enabled():
+            out: torch.Tensor = _AdjointExpectation.apply(parameters, self)
+            return out
+        return self.values_and_jacobian(parameters, jacobian=False)[0]
+
+    def values_and_jacobian(
+        self, parameters: torch.Tensor, jacobian: bool = True
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Expectation values ``(batch, K)`` and, by the adjoint method, their Jacobian.
+
+        Args:
+            parameters: ``(batch, num_parameters)``.
+            jacobian: Also compute ``d value[b, k] / d parameters[b, j]``. Defaults to True.
+
+        Returns:
+            ``(values, jacobian)``, the Jacobian ``(batch, K, num_parameters)`` or None.
+        """
+        sweep = self.evaluate(parameters)
+        return sweep.values, (self.jacobian(sweep) if jacobian else None)
+
+    def evaluate(self, parameters: torch.Tensor) -> Evaluation:
+        """The forward sweep: expectation values, with what :meth:`jacobian` needs kept."""
+        params = parameters.detach().to(torch.float64)
+        state, heads, mats, comps, afters = self._run(params, self._light_cone, keep=True)
+        if self._tail is None:
+            lam = self._apply_observables(state[0])
+            values = (lam * state).sum(dim=(1, 2)).T.contiguous()
+            tail = None
+        else:
+            with torch.no_grad():
+                values, lam, tail = self._tail.forward(self, params, comps, state)
+        return Evaluation(params, values, state, lam, heads, mats, comps, tuple(afters), tail)
+
+    def jacobian(self, sweep: Evaluation) -> torch.Tensor:
+        """``d value[b, k] / d parameters[b, j]``, ``(batch, K, num_parameters)``.
+
+        The adjoint (backward) sweep from a forward sweep of :meth:`evaluate`.
+        """
+        return self._adjoint(sweep, self._light_cone)
+
+    def _apply_observables(self, psi: torch.Tensor) -> torch.Tensor:
+        """``O_k psi`` for every output, ``(K, 2, 2**n, batch)`` real-split."""
+        lam = self._diagonal[:, None, :, None] * psi.unsqueeze(0)
+        for k, perm, phase_re, phase_im in self._offdiagonal:
+            gathered = psi.index_select(1, perm)
+            lam[k, 0] += phase_re[:, None] * gathered[0] - phase_im[:, None] * gathered[1]
+            lam[k, 1] += phase_re[:, None] * gathered[1] + phase_im[:, None] * gathered[0]
+        return lam
+
+    def _adjoint(self, sweep: Evaluation, sequence: _Sequence) -> torch.Tensor:
+        params = sweep.parameters
+        batch = params.shape[0]
+        k_out = sweep.lam.shape[0]
+        if sweep.comps is None or len(sweep.afters) != sum(
+            b.kind == "mat" and b.parametric for b in sequence.main
+        ):
+            sweep = self.evaluate(params)
+        assert sweep.comps is not None
+        afters = list(sweep.afters)
+        # Sliced blocks update in place: never write into the evaluation's own tensor.
+        in_place = any(b.kind == "mat" and b.mode == "slice" for b in sequence.main)
+        lam = sweep.lam.clone() if in_place else sweep.lam
+        grads: list[tuple[_Prepared, torch.Tensor]] = []
+        work = _Workspace()
+        with torch.no_grad():
+            for block, m in zip(reversed(sequence.main), reversed(sweep.mats), strict=True):
+                if block.kind == "mat" and block.parametric:
+                    psi = afters.pop()
+                    if block.mode == "strided":
+                        g = _overlaps_strided(psi, lam, block, work)
+                        lam = _apply(lam, block, m, True, work)
+                    elif block.mode == "perm":
+                        lam_p = _permuted(lam, block, work)
+                        psi_p = _permuted(psi, block, work, name="permuted-psi")
+                        g = _overlaps_perm(psi_p, lam_p, block, work)
+                        lam = _apply(lam, block, m, True, work, permuted=lam_p)
+                    else:
+                        g = _overlaps(psi, lam, block, work)
+                        lam = _apply(lam, block, m, True, work)
+                    # E = G @ conj(M): d value = 2 Re sum(E * dM); see the module docstring.
+                    grads.append((block, g.permute(4, 0, 1, 2, 3) @ m.conj().unsqueeze(1)))
+                else:
+                    lam = _apply(lam, block, m, True, work)
+            if sweep.tail is not None:
+                assert self._tail is not None
+                grads += self._tail.gradients(sweep.tail)
+            wanted = [i for i, b in enumerate(sequence.prefix) if b.parametric]
+            if wanted:
+                # The prefix made the product state psi_0 = (x)_q M_q|0>: d value / d M_q[i, 0]
+                # is lambda_0 contracted with every other qubit's column (see module docstring).
+                columns = {
+                    b.target: h[:, 0, :, 0].T
+                    for b, h in zip(sequence.prefix, sweep.heads, strict=True)
+                }
+                lam0 = torch.complex(lam[:, 0], lam[:, 1])
+                envs = _environments(
+                    self.num_qubits, lam0, columns, {sequence.prefix[i].target for i in wanted}
+                )
+                for i in wanted:
+                    block = sequence.prefix[i]
+                    e = torch.zeros((batch, k_out, 1, 2, 2), dtype=torch.complex128)
+                    e[:, :, 0, :, 0] = envs[block.target].conj().permute(2, 0, 1)
+                    grads.append((block, e))
+            if not grads or self.num_parameters == 0:
+                return torch.zeros((batch, k_out, self.num_parameters), dtype=torch.float64)
+            slot_grad = self._slot_gradients(sweep.comps, params, grads, k_out)
+            jac = slot_grad @ self._coeffs.T
+        if self._nonlinear:
+            jac = jac + self._nonlinear_chain(params, slot_grad)
+        return jac
+
+    def _slot_gradients(
+        self,
+        comps: torch.Tensor,
+        params: torch.Tensor,
+        grads: list[tuple[_Prepared, torch.Tensor]],
+        k_out: int,
+    ) -> torch.Tensor:
+        """``d value[b, k] / d angle slot``, ``(batch, K, slots)``, in closed form.
+
+        A block's matrix per control value is ``C_m ... C_1`` over its parts; with
+        ``d value = 2 Re sum(E * dM)``, part ``t`` gets ``F_t = A_t^T E B_t^T`` (``A``/``B``:
+        the products after/before it), then each gate ``2 Re sum(F * dC / d angle)``.
+        """
+        batch = params.shape[0]
+        count = sum(v.shape[1] for v in self._kind_slots.values())
+        f_all = torch.zeros((batch, k_out, count, 2, 2), dtype=torch.complex128)
+        eye = torch.eye(2, dtype=torch.complex128)
+        for block, e in grads:
+            product = eye.expand(1, len(block.active), 2, 2)
+            befores = []
+            for group in block.groups:
+                befores.append(product)
+                c = comps[:, group.positions]  # (batch, parts, 2, 2)
+                if group.rows is None:
+                    product = c @ product
+                else:
+                    updated = product.expand(batch, -1, -1, -1).clone()
+                    updated[:, group.rows] = c @ product[:, group.rows]
+                    product = updated
+            r = e  # A^T E, from the last part backwards
+            for group, before in zip(reversed(block.groups), reversed(befores), strict=True):
+                c = comps[:, group.positions]
+                if group.rows is None:
+                    pos = int(group.positions[0])
+                    if pos < count:
+                        f = (r @ before.transpose(-1, -2).unsqueeze(1)).sum(dim=2)
+                        f_all[:, :, pos] += f
+                    r = c.transpose(-1, -2).unsqueeze(1) @ r
+                else:
+                    sub = r[:, :, group.rows]
+                    keep = group.positions < count
+                    f = sub @ before[:, group.rows].transpose(-1, -2).unsqueeze(1)
+                    f_all[:, :, group.positions[keep]] += f[:, :, keep]
+                    r = r.clone()
+                    r[:, :, group.rows] = c.transpose(-1, -2).unsqueeze(1) @ sub
+        table = self.angles(params)
+        slot_grad = torch.zeros((batch, k_out, table.shape[1]), dtype=torch.float64)
+        offset = 0
+        for kind, slots in self._kind_slots.items():
+            n = slots.shape[1]
+            f = f_all[:, :, offset : offset + n]
+            offset += n
+            a = table[:, slots[0]].unsqueeze(1)  # (batch, 1, n)
+            c, s = a.cos(), a.sin()
+            fr, fi = f.real, f.imag
+            if kind == "ry":  # dC = [[-s, -c], [c, -s]]
+                g = -s * (fr[..., 0, 0] + fr[..., 1, 1]) + c * (fr[..., 1, 0] - fr[..., 0, 1])
+            elif kind == "rx":  # dC = [[-s, -ic], [-ic, -s]]
+                g = -s * (fr[..., 0, 0] + fr[..., 1, 1]) + c * (fi[..., 0, 1] + fi[..., 1, 0])
+            elif kind == "rz":  # dC = diag(-s - ic, -s + ic)
+                g = -s * (fr[..., 0, 0] + fr[..., 1, 1]) + c * (fi[..., 0, 0] - fi[..., 1, 1])
+            elif kind == "p":  # dC = diag(0, -s + ic)
+                g = -s * fr[..., 1, 1] - c * fi[..., 1, 1]
+            else:
+                self._u_gradients(f, table, slots, slot_grad)
+                continue
+            slot_grad.index_add_(2, slots[0], 2.0 * g)
+        return slot_grad
+
+    @staticmethod
+    def _u_gradients(
+        f: torch.Tensor, table: torch.Tensor, slots: torch.Tensor, slot_grad: torch.Tensor
+    ) -> None:
+        """``u`` gates: slots (theta/2, phi, lam), ``C = [[c, -e^{il} s], [e^{ip} s, e^{i(p+l)} c]]``."""
+        a = table[:, slots[0]].unsqueeze(1)
+        c = a.cos().to(torch.complex128)
+        s = a.sin().to(torch.complex128)
+        phi, lam = table[:, slots[1]].unsqueeze(1), table[:, slots[2]].unsqueeze(1)
+        e_phi = torch.complex(phi.cos(), phi.sin())
+        e_lam = torch.complex(lam.cos(), lam.sin())
+        zero = torch.zeros_like(c)
+        derivatives = (
+            (slots[0], (-s, -e_lam * c, e_phi * c, -e_phi * e_lam * s)),
+            (slots[1], (zero, zero, 1j * e_phi * s, 1j * e_phi * e_lam * c)),
+            (slots[2], (zero, -1j * e_lam * s, zero, 1j * e_phi * e_lam * c)),
+        )
+        for index, entries in derivatives:
+            d = torch.stack(entries, dim=-1).unflatten(-1, (2, 2))
+            slot_grad.index_add_(2, index, 2.0 * (f * d).real.sum(dim=(-1, -2)))
+
+    def _nonlinear_chain(self, params: torch.Tensor, slot_grad: torch.Tensor) -> torch.Tensor:
+        """The Jacobian through angles that are not affine in the parameters (autograd on
+        the angle expressions only: each row's angle depends on that row's parameters)."""
+        jac = torch.zeros(
+            (params.shape[0], slot_grad.shape[1], self.num_parameters), dtype=torch.float64
+        )
+        leaf = params.detach().clone().requires_grad_(True)
+        with torch.enable_grad():
+            for slot, func, cols in self._nonlinear:
+                value = torch.as_tensor(func(*(leaf[:, c] for c in cols)), dtype=torch.float64)
+                if not value.requires_grad:
+                    continue
+                (d,) = torch.autograd.grad(value.sum(), leaf, allow_unused=True)
+                if d is not None:
+                    jac += slot_grad[:, :, slot, None] * d[:, None, :]
+        return jac
+
+
+class _AdjointExpectation(torch.autograd.Function):
+    """Expectation values whose backward is the adjoint Jacobian contracted with grad."""
+
+    @staticmethod
+    def forward(ctx: Any, parameters: torch.Tensor, circuit: TorchCircuit) -> torch.Tensor:
+        values, jacobian = circuit.values_and_jacobian(parameters)
+        ctx.save_for_backward(jacobian)
+        return values.to(parameters.dtype)
+
+    @staticmethod
+    def backward(ctx: Any, grad_output: torch.Tensor) -> tuple[torch.Tensor, None]:
+        (jacobian,) = ctx.saved_tensors
+        grad = torch.einsum("bk,bkp->bp", grad_output.to(jacobian.dtype), jacobian)
+        return grad.to(grad_output.dtype), None
+
+
+@dataclass(frozen=True)
+class _TailSweep:
+    """The folded tail in one forward sweep (complex, ``bt`` = 1 or batch):
+
+    ``singles`` each tail block's ``(bt, d, d)`` matrix, ``befores`` the product of the
+    blocks before it, ``unitary`` the whole tail ``T`` and ``reduced`` the state's
+    ``R[b, i, j] = sum conj(psi_i) psi_j`` over the other qubits, ``(batch, d, d)``.
+    """
+
+    singles: list[torch.Tensor]
+    befores: list[torch.Tensor]
+    unitary: torch.Tensor
+    reduced: torch.Tensor
+
+
+class _Tail:
+    """The light cone's last blocks when they act on a few qubits ``S`` only (with the
+    observables' support): they are folded into the observables, ``O'_k = T^† O_k T``.
+
+    The expectation values are ``sum(R * O')`` with ``R`` the state's ``d x d`` overlaps on
+    ``S``, the adjoint sweep starts from ``lambda_k = O'_k psi`` and the tail's own gates
+    get ``d value = 2 Re sum((O^T conj(T) R) * dT)``, pushed through the product of the
+    tail blocks to each block's per-control-value ``2x2`` matrices.
+    """
+
+    def __init__(
+        self,
+        qubits: list[int],
+        blocks: list[_Prepared],
+        local: list[_Prepared],
+        observables: torch.Tensor,
+        num_qubits: int,
+    ) -> None:
+        self.qubits = qubits
+        self.blocks = blocks
+        self.local = local
+        self.observables = observables  # (K, d, d) complex
+        # Parameter columns the tail's angles read (set by TorchCircuit).
+        self.columns = torch.zeros(0, dtype=torch.int64)
+        n, s = num_qubits, len(qubits)
+        rest = [q for q in range(n - 1, -1, -1) if q not in qubits]
+        # Axis a of the (2,)*n view holds qubit n-1-a: S (highest first), then the rest.
+        self.dims = [n - 1 - q for q in reversed(qubits)] + [n - 1 - q for q in rest] + [n]
+        self.inverse_dims = list(np.argsort(self.dims))
+        self.identity_order = self.dims == list(range(n + 1))
+        self.equations: list[str | None] = []
+        for block in local:
+            if block.kind != "mat" or not block.parametric:
+                self.equations.append(None)
+                continue
+            rows, cols = "", ""
+            for q in range(s - 1, -1, -1):
+                rows += chr(ord("a") + q)
+                cols += chr(ord("n") + q) if q == block.target else chr(ord("a") + q)
+            ctrl = "".join(chr(ord("a") + q) for q in reversed(block.controls))
+            target = chr(ord("a") + block.target) + chr(ord("n") + block.target)
+            self.equations.append(f"YZ{rows}{cols}->YZ{ctrl}{target}")
+
+    @classmethod
+    def build(
+        cls,
+        relevant: list[_Prepared],
+        observables: Sequence[SparsePauliOp],
+        num_qubits: int,
+        comp_pos: dict[int, int],
+    ) -> _Tail | None:
+        support: set[int] = set()
+        for observable in observables:
+            for pauli in observable.paulis:
+                support.update(int(q) for q in np.flatnonzero(pauli.x | pauli.z))
+        if not support or len(support) > _TAIL_MAX:
+            return None
+        count = 0
+        for block in reversed(relevant):
+            if len(support | block.qubits) > _TAIL_MAX:
+                break
+            support |= block.qubits
+            count += 1
+        if count == 0:
+            return None
+        blocks = relevant[len(relevant) - count :]
+        qubits = sorted(support)
+        where = {q: j for j, q in enumerate(qubits)}
+        s = len(qubits)
+        local = []
+        for block in blocks:
+            source = block.source
+            if source.kind == "perm":
+                assert source.index is not None
+                y = np.arange(1 << s)
+                x = sum(((y >> j) & 1) << q for j, q in enumerate(qubits))
+                image = source.index[x]
+                index = sum(((image >> q) & 1) << j for j, q in enumerate(qubits))
+                mapped = _Block("perm", {where[q] for q in source.qubits}, index=index)
+            else:
+                mapped = _Block(
+                    "mat",
+                    {where[q] for q in source.qubits},
+                    where[source.target],
+                    tuple(where[q] for q in source.controls),
+                    list(source.parts),
+                )
+            local.append(_Prepared(mapped, s, comp_pos))
+        matrices = np.zeros((len(observables), 1 << s, 1 << s), dtype=complex)
+        for k, observable in enumerate(observables):
+            for pauli, coeff in zip(observable.paulis, observable.coeffs, strict=True):
+                label = pauli.to_label()
+                body = label.lstrip("-i")
+                phase = label[: len(label) - len(body)]
+                sub = "".join(body[num_qubits - 1 - q] for q in reversed(qubits))
+                matrices[k] += complex(coeff) * Pauli(phase + sub).to_matrix()
+        return cls(qubits, blocks, local, torch.from_numpy(matrices), num_qubits)
+
+    def forward(
+        self, circuit: TorchCircuit, params: torch.Tensor, comps: torch.Tensor, state: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, _TailSweep]:
+        """Values ``(batch, K)``, ``lambda`` ``(K, 2, 2**n, batch)`` and the tail sweep.
+
+        When the parameters the tail reads are equal on every row (trained weights), the
+        tail's matrices are built once, not per sample.
+        """
+        d = 1 << len(self.qubits)
+        cols = self.columns
+        if not len(cols) or bool((params[:, cols] == params[:1, cols]).all()):
+            comps = comps[:1]
+        mats = [circuit._matrices(comps, b) if b.kind == "mat" else comps for b in self.local]
+        bt = max(
+            (m.shape[0] for b, m in zip(self.local, mats, strict=True) if b.kind == "mat"),
+            default=1,
+        )
+        columns = torch.arange(d)
+        work = _Workspace()
+        singles = []
+        for block, m in zip(self.local, mats, strict=True):
+            eye = torch.zeros((d, 2, d, bt), dtype=torch.float64)
+            eye[columns, 0, columns] = 1.0
+            out = _apply(eye, block, m, False, work)
+            # out[col, re/im, row, b] -> L[b, row, col]
+            singles.append(torch.complex(out[:, 0], out[:, 1]).permute(2, 1, 0).contiguous())
+        total = torch.eye(d, dtype=torch.complex128).unsqueeze(0)
+        befores = []
+        for single in singles:
+            befores.append(total)
+            total = single @ total
+        n, batch = len(self.dims) - 1, state.shape[-1]
+        front = state[0]  # (2, 2**n, batch) with S leading: (2, d, rest, batch)
+        if not self.identity_order:
+            front = front.view((2,) + (2,) * n + (batch,)).permute(
+                0, *(1 + a for a in self.dims)
+            )
+        front = front.reshape(2 * d, -1, batch)
+        # R[b, i, j] = sum conj(psi_i) psi_j from one Gram matrix of [re; im] per sample.
+        rows = front.permute(2, 0, 1).contiguous()
+        gram = rows @ rows.transpose(1, 2)
+        reduced = torch.complex(
+            gram[:, :d, :d] + gram[:, d:, d:], gram[:, :d, d:] - gram[:, d:, :d]
+        )
+        folded = total.conj().transpose(-1, -2).unsqueeze(1) @ self.observables @ total.unsqueeze(1)
+        values = (reduced.unsqueeze(1) * folded).sum(dim=(-1, -2)).real
+        k_out = folded.shape[1]
+        if bt == 1:
+            # [re; im] of O' psi as one real matrix product on the leading qubits.
+            o_re, o_im = folded[0].real, folded[0].imag
+            w = torch.stack([torch.cat([o_re, -o_im], 2), torch.cat([o_im, o_re], 2)], 1)
+            lam = (w.reshape(k_out * 2 * d, 2 * d) @ front.reshape(2 * d, -1)).view(
+                k_out, 2, d, -1, batch
+            )
+        else:
+            psi = torch.complex(front[:d], front[d:])
+            lam_c = torch.einsum("bkij,jrb->kirb", folded, psi)
+            lam = torch.stack([lam_c.real, lam_c.imag], dim=1)
+        if not self.identity_order:
+            lam = lam.reshape((k_out, 2) + (2,) * n + (batch,)).permute(
+                0, 1, *(2 + a for a in self.inverse_dims)
+            )
+        lam = lam.reshape(k_out, 2, 1 << n, batch).contiguous()
+        return values.contiguous(), lam, _TailSweep(singles, befores, total, reduced)
+
+    def gradients(self, sweep: _TailSweep) -> list[tuple[_Prepared, torch.Tensor]]:
+        """``(local block, E)`` with ``d value = 2 Re sum(E * dM)`` per control value."""
+        t = sweep.unitary  # (bt, d, d)
+        x = self.observables.transpose(-1, -2).unsqueeze(0) @ (
+            t.conj().unsqueeze(1) @ sweep.reduced.unsqueeze(1)
+        )  # (batch, K, d, d)
+        batch, k_out = x.shape[0], x.shape[1]
+        s = len(self.qubits)
+        grads = []
+        for p in range(len(self.local) - 1, -1, -1):
+            block, equation = self.local[p], self.equations[p]
+            if equation is not None:
+                f = x @ sweep.befores[p].transpose(-1, -2).unsqueeze(1)
+                e = torch.einsum(equation, f.reshape((batch, k_out) + (2,) * (2 * s)))
+                e = e.reshape(batch, k_out, block.num_values, 2, 2)[:, :, block.active]
+                grads.append((block, e))
+            x = sweep.singles[p].transpose(-1, -2).unsqueeze(1) @ x
+        return grads
+
+
+@dataclass(frozen=True)
+class _Sequence:
+    """Blocks to run: a product-state ``prefix`` and the ``main`` blocks.
+
+    The prefix holds each qubit's first block when that is an uncontrolled one-qubit block:
+    it commutes to the front, so it only prepares the product state ``(x)_q M_q |0>``.
+    """
+
+    prefix: list[_Prepared]
+    main: list[_Prepared]
+
+
+def _split_prefix(blocks: list[_Prepared]) -> _Sequence:
+    touched: set[int] = set()
+    prefix: list[_Prepared] = []
+    main: list[_Prepared] = []
+    for block in blocks:
+        if block.kind == "mat" and block.mode == "plain" and block.target not in touched:
+            prefix.append(block)
+        else:
+            main.append(block)
+        touched |= block.qubits
+    return _Sequence(prefix, main)
+
+
+def _product_state(
+    num_qubits: int, batch: int, prefix: list[_Prepared], heads: list[torch.Tensor]
+) -> torch.Tensor:
+    """``(x)_q M_q |0>`` as a real-split state ``(1, 2, 2**n, batch)``."""
+    columns = {b.target: h[:, 0, :, 0].T for b, h in zip(prefix, heads, strict=True)}
+    zero = torch.tensor([[1.0], [0.0]], dtype=torch.complex128)
+    psi = torch.ones((1, batch), dtype=torch.complex128)
+    for q in range(num_qubits - 1, -1, -1):
+        v = columns.get(q, zero)  # (2, batch or 1)
+        psi = (psi[:, None, :] * v[None, :, :]).reshape(-1, batch)
+    return torch.stack([psi.real, psi.imag]).unsqueeze(0).contiguous()
+
+
+def _environments(
+    num_qubits: int, lam: torch.Tensor, columns: dict[int, torch.Tensor], wanted: set[int]
+) -> dict[int, torch.Tensor]:
+    """``env_q[k, i, b] = sum_{x: x_q = i} lam[k, x, b] prod_{p != q} conj(v_p[x_p, b])``.
+
+    Divide and conquer: each half of the qubits is contracted away once per level, so all
+    environments together cost about two contractions of the full tensor.
+    """
+    k_out, batch = lam.shape[0], lam.shape[-1]
+    zero = torch.tensor([[1.0], [0.0]], dtype=torch.complex128)
+    weights = {q: columns.get(q, zero).conj() for q in range(num_qubits)}
+    tensor = lam.reshape((k_out,) + (2,) * num_qubits + (batch,))
+    order = list(range(num_qubits - 1, -1, -1))  # axis 1 + i holds qubit order[i]
+    rest = [q for q in order if q not in wanted]
+    tensor, order = _contract(tensor, order, rest, weights)
+    found: dict[int, torch.Tensor] = {}
+    _split(tensor, order, weights, found)
+    return found
+
+
+def _contract(
+    tensor: torch.Tensor, order: list[int], qubits: list[int], weights: dict[int, torch.Tensor]
+) -> tuple[torch.Tensor, list[int]]:
+    order = list(order)
+    for q in qubits:
+        axis = 1 + order.index(q)
+        shape = [1] * tensor.dim()
+        shape[axis] = 2
+        shape[-1] = weights[q].shape[-1]
+        tensor = (tensor * weights[q].reshape(shape)).sum(dim=axis)
+        order.remove(q)
+    return tensor, order
+
+
+def _split(
+    tensor: torch.Tensor,
+    order: list[int],
+    weights: dict[int, torch.Tensor],
+    found: dict[int, torch.Tensor],
+) -> None:
+    if len(order) == 1:
+        found[order[0]] = tensor
+        return
+    left, right = order[: len(order) // 2], order[len(order) // 2 :]
+    for drop in (right, left):
+        reduced, remaining = _contract(tensor, order, drop, weights)
+        _split(reduced, remaining, weights, found)
+
+
+# --------------------------------------------------------------------------- block kernels
+
+
+def _coefficients(m: torch.Tensor, dagger: bool) -> tuple[torch.Tensor, torch.Tensor]:
+    """Real and imaginary parts ``(2, 2, active, batch)`` of ``m`` (or its adjoint)."""
+    parts = torch.view_as_real(m)  # (batch or 1, active, 2, 2, 2)
+    if dagger:
+        parts = parts.transpose(2, 3)
+    re = parts[..., 0].permute(2, 3, 1, 0).contiguous()
+    im = parts[..., 1].permute(2, 3, 1, 0).contiguous()
+    return re, (-im if dagger else im)
+
+
+def _mix(
+    xs: list[tuple[torch.Tensor, torch.Tensor]],
+    outs: list[tuple[torch.Tensor, torch.Tensor]],
+    re: list[list[torch.Tensor]],
+    im: list[list[torch.Tensor]] | None,
+) -> None:
+    """``out_i = sum_j m_ij x_j`` on real-split pairs (``im`` None: a real matrix)."""
+    for i in range(2):
+        out_r, out_i = outs[i]
+        torch.mul(xs[0][0], re[i][0], out=out_r)
+        out_r.addcmul_(xs[1][0], re[i][1])
+        torch.mul(xs[0][1], re[i][0], out=out_i)
+        out_i.addcmul_(xs[1][1], re[i][1])
+        if im is not None:
+            for j in range(2):
+                out_r.addcmul_(xs[j][1], im[i][j], value=-1.0)
+                out_i.addcmul_(xs[j][0], im[i][j])
+
+
+class _Workspace:
+    """Reused buffers: fresh multi-megabyte tensors cost page faults on every sweep."""
+
+    def __init__(self) -> None:
+        self._buffers: dict[tuple[str, tuple[int, ...]], list[torch.Tensor]] = {}
+
+    def get(
+        self, name: str, shape: tuple[int, ...], avoid: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        """A float64 buffer of ``shape`` that is not ``avoid`` (two per name and shape)."""
+        pool = self._buffers.setdefault((name, tuple(shape)), [])
+        for buffer in pool:
+            if avoid is None or buffer.data_ptr() != avoid.data_ptr():
+                return buffer
+        buffer = torch.empty(shape, dtype=torch.float64)
+        pool.append(buffer)
+        return buffer
 
 
 def _apply(
     state: torch.Tensor,
-    op: _Op,
-    axis: int,
-    cos: torch.Tensor,
-    sin: torch.Tensor,
-    bshape: tuple[int, ...],
-    n: int,
+    block: _Prepared,
+    m: torch.Tensor,
+    dagger: bool,
+    work: _Workspace,
+    permuted: torch.Tensor | None = None,
 ) -> torch.Tensor:
-    kind = op.kind
-    if kind == "rzz":
-        # exp(-i theta/2 Z_a Z_b): phase e^{-i theta/2} where the bits agree, e^{+i theta/2} else.
-        shape = [1] * (n + 1)
-        shape[axis], shape[n - op.qubits[1]] = 2, 2
-        parity = torch.tensor([[1.0, -1.0], [-1.0, 1.0]], dtype=torch.float64).reshape(shape)
-        c, s = cos[op.angles[0]].view(bshape), sin[op.angles[0]].view(bshape)
-        minus_s = -s * parity
-        return state * torch.complex(c.expand_as(minus_s), minus_s)
-    s0, s1 = state.select(axis, 0).unsqueeze(axis), state.select(axis, 1).unsqueeze(axis)
-    if kind == "fixed":
-        assert op.matrix is not None
-        m00, m01, m10, m11 = op.matrix
-        return torch.cat([_lin(m00, s0, m01, s1), _lin(m10, s0, m11, s1)], dim=axis)
-    c, s = cos[op.angles[0]].view(bshape), sin[op.angles[0]].view(bshape)
-    if kind == "ry":
-        # Complex coefficients: complex * complex is faster than complex * real in torch.
-        c, s = c.to(state.dtype), s.to(state.dtype)
-        return torch.cat([c * s0 - s * s1, s * s0 + c * s1], dim=axis)
-    if kind == "rx":
-        js = torch.complex(torch.zeros_like(s), -s)
-        c = c.to(state.dtype)
-        return torch.cat([c * s0 + js * s1, js * s0 + c * s1], dim=axis)
-    if kind == "rz":
-        return torch.cat([s0 * torch.complex(c, -s), s1 * torch.complex(c, s)], dim=axis)
-    if kind == "p":
-        # The slot holds theta itself for ``p`` (see ``_native``).
-        return torch.cat([s0, s1 * torch.complex(c, s)], dim=axis)
-    # u(theta, phi, lam): slots hold theta/2, phi and lam (see ``_native``).
-    cp, sp = cos[op.angles[1]].view(bshape), sin[op.angles[1]].view(bshape)
-    cl, sl = cos[op.angles[2]].view(bshape), sin[op.angles[2]].view(bshape)
-    e_phi, e_lam = torch.complex(cp, sp), torch.complex(cl, sl)
-    return torch.cat([c * s0 - e_lam * s * s1, e_phi * s * s0 + e_phi * e_lam * c * s1], dim=axis)
+    """Apply ``block`` (or its adjoint) to a real-split state ``(L, 2, 2**n, batch)``.
+
+    Returns the new state: a workspace buffer, or ``state`` itself (updated in place).
+    """
+    if block.kind == "perm":
+        out = work.get("state", tuple(state.shape), avoid=state)
+        return torch.index_select(state, 2, block.inverse if dagger else block.index, out=out)
+    re, im = _coefficients(m, dagger)
+    im_used = None if block.real else im
+    lead, batch = state.shape[0], state.shape[-1]
+    n = state.shape[2].bit_length() - 1
+    if block.mode == "plain":
+        view = state.view(lead, 2, block.hi, 2, block.lo, batch)
+        out = work.get("state", tuple(state.shape), avoid=state)
+        oview = out.view(lead, 2, block.hi, 2, block.lo, batch)
+        r = [[re[i, j, 0] for j in range(2)] for i in range(2)]
+        i_ = None if im_used is None else [[im_used[i, j, 0] for j in range(2)] for i in range(2)]
+        xs = [(view[:, 0, :, j], view[:, 1, :, j]) for j in range(2)]
+        outs = [(oview[:, 0, :, i], oview[:, 1, :, i]) for i in range(2)]
+        _mix(xs, outs, r, i_)
+        return out
+    if block.mode == "strided":
+        a, mid, lo = block.sizes
+        values = block.num_values
+        out = work.get("state", tuple(state.shape), avoid=state)
+        if block.below:
+            shape8 = (lead, 2, a, values, mid, 2, lo, batch)
+            view, oview = state.view(shape8), out.view(shape8)
+            xs = [(view[:, 0, :, :, :, j], view[:, 1, :, :, :, j]) for j in range(2)]
+            outs = [(oview[:, 0, :, :, :, i], oview[:, 1, :, :, :, i]) for i in range(2)]
+            shape = (values, 1, 1, -1)
+        else:
+            shape8 = (lead, 2, a, 2, mid, values, lo, batch)
+            view, oview = state.view(shape8), out.view(shape8)
+            xs = [(view[:, 0, :, j], view[:, 1, :, j]) for j in range(2)]
+            outs = [(oview[:, 0, :, i], oview[:, 1, :, i]) for i in range(2)]
+            shape = (values, 1, -1)
+        r = [[re[i, j].reshape(shape) for j in range(2)] for i in range(2)]
+        i_ = (
+            None
+            if im_used is None
+            else [[im_used[i, j].reshape(shape) for j in range(2)] for i in range(2)]
+        )
+        _mix(xs, outs, r, i_)
+        return out
+    if block.mode == "perm":
+        source = permuted if permuted is not None else _permuted(state, block, work)
+        values = block.num_values
+        view = source.view(lead, 2, values, block.hi, 2, block.lo, batch)
+        result = work.get("result", tuple(view.shape)).view(view.shape)
+        shape = (values, 1, 1, -1)
+        r = [[re[i, j].reshape(shape) for j in range(2)] for i in range(2)]
+        i_ = (
+            None
+            if im_used is None
+            else [[im_used[i, j].reshape(shape) for j in range(2)] for i in range(2)]
+        )
+        xs = [(view[:, 0, :, :, j], view[:, 1, :, :, j]) for j in range(2)]
+        outs = [(result[:, 0, :, :, i], result[:, 1, :, :, i]) for i in range(2)]
+        _mix(xs, outs, r, i_)
+        out = work.get("state", tuple(state.shape), avoid=state)
+        out.view(_permuted_shape(lead, n, batch)).permute(block.dims).copy_(
+            result.view(_permuted_shape(lead, n, batch))
+        )
+        return out
+    full = state.view(_permuted_shape(lead, n, batch))
+    for a, index in enumerate(block.slices):
+        sub = full[index]
+        x0, x1 = sub.select(block.slice_axis, 0), sub.select(block.slice_axis, 1)
+        xs = [(x0[:, 0].clone(), x0[:, 1].clone()), (x1[:, 0].clone(), x1[:, 1].clone())]
+        outs = [(x0[:, 0], x0[:, 1]), (x1[:, 0], x1[:, 1])]
+        r = [[re[i, j, a] for j in range(2)] for i in range(2)]
+        i_ = None if im_used is None else [[im_used[i, j, a] for j in range(2)] for i in range(2)]
+        _mix(xs, outs, r, i_)
+    return state
 
 
-def _lin(a: complex, x: torch.Tensor, b: complex, y: torch.Tensor) -> torch.Tensor:
-    if b == 0:
-        return x * a if a != 1 else x
-    if a == 0:
-        return y * b if b != 1 else y
-    return x * a + y * b
+def _permuted_shape(lead: int, n: int, batch: int) -> tuple[int, ...]:
+    return (lead, 2) + (2,) * n + (batch,)
+
+
+def _permuted(
+    state: torch.Tensor, block: _Prepared, work: _Workspace, name: str = "permuted"
+) -> torch.Tensor:
+    """The state with the block's controls as leading qubit axes (a contiguous copy)."""
+    lead, batch = state.shape[0], state.shape[-1]
+    n = state.shape[2].bit_length() - 1
+    source = state.view(_permuted_shape(lead, n, batch)).permute(block.dims)
+    out = work.get(name, tuple(state.shape)).view(source.shape)
+    return out.copy_(source)
+
+
+def _complex_overlap(t: torch.Tensor) -> torch.Tensor:
+    """``G = sum conj(lambda_i) psi_j`` from ``T[k, r, s, ...] = sum lambda_r psi_s``."""
+    return torch.complex(t[:, 0, 0] + t[:, 1, 1], t[:, 0, 1] - t[:, 1, 0])
+
+
+def _overlaps(
+    psi: torch.Tensor, lam: torch.Tensor, block: _Prepared, work: _Workspace
+) -> torch.Tensor:
+    """``G[k, value, i, j, b]`` of a plain or sliced block from ``psi`` and ``lambda``."""
+    k_out, batch = lam.shape[0], lam.shape[-1]
+    if block.mode == "plain":
+        hi, lo = block.hi, block.lo
+        lv = lam.view(k_out, 2, hi, 2, lo, batch)
+        pv = psi.view(1, 2, hi, 2, lo, batch)
+        # Products land in (k, r, i, h, l, b) order so the sum runs over one contiguous run.
+        prod = work.get("product", (k_out, 2, 2, hi, lo, batch))
+        sums = []
+        for s in range(2):
+            for j in range(2):
+                torch.mul(lv, pv[:, s : s + 1, :, j : j + 1], out=prod.permute(0, 1, 3, 2, 4, 5))
+                sums.append(prod.view(k_out, 2, 2, hi * lo, batch).sum(dim=3))
+        # sums[(s, j)][k, r, i, b] -> T[k, r, s, i, j, b]
+        stacked = torch.stack(sums, dim=0).view(2, 2, k_out, 2, 2, batch)
+        return _complex_overlap(stacked.permute(2, 3, 0, 4, 1, 5)).unsqueeze(1)
+    n = lam.shape[2].bit_length() - 1
+    lam_full = lam.view(_permuted_shape(k_out, n, batch))
+    psi_full = psi.view(_permuted_shape(1, n, batch))
+    per_value = []
+    for index in block.slices:
+        lam_sub = lam_full[index].movedim(block.slice_axis, 2).reshape(k_out, 2, 2, -1, batch)
+        psi_sub = psi_full[index].movedim(block.slice_axis, 2).reshape(2, 2, -1, batch)
+        t = torch.einsum("kriRb,sjRb->krsijb", lam_sub, psi_sub)
+        per_value.append(_complex_overlap(t))
+    return torch.stack(per_value, dim=1)
+
+
+def _overlaps_perm(
+    psi: torch.Tensor, lam: torch.Tensor, block: _Prepared, work: _Workspace
+) -> torch.Tensor:
+    """``G[k, value, i, j, b]`` of a permuted (many control values) block from the
+    permuted ``psi`` and ``lambda``."""
+    k_out, batch = lam.shape[0], lam.shape[-1]
+    values, hi, lo = block.num_values, block.hi, block.lo
+    lv = lam.view(k_out, 2, values, hi, 2, lo, batch)
+    pv = psi.view(1, 2, values, hi, 2, lo, batch)
+    # As in _overlaps: products in (k, r, value, i, h, l, b) order, summed over (h, l).
+    prod = work.get("product-values", (k_out, 2, values, 2, hi, lo, batch))
+    sums = []
+    for s in range(2):
+        for j in range(2):
+            out = prod.permute(0, 1, 2, 4, 3, 5, 6)
+            torch.mul(lv, pv[:, s : s + 1, :, :, j : j + 1], out=out)
+            sums.append(prod.view(k_out, 2, values, 2, hi * lo, batch).sum(dim=4))
+    # sums[(s, j)][k, r, c, i, b] -> T[k, r, s, c, i, j, b]
+    stacked = torch.stack(sums, dim=0).view(2, 2, k_out, 2, values, 2, batch)
+    return _complex_overlap(stacked.permute(2, 3, 0, 4, 5, 1, 6))
+
+
+def _overlaps_strided(
+    psi: torch.Tensor, lam: torch.Tensor, block: _Prepared, work: _Workspace
+) -> torch.Tensor:
+    """``G[k, value, i, j, b]`` of a block whose consecutive controls are one state axis."""
+    k_out, batch = lam.shape[0], lam.shape[-1]
+    a, mid, lo = block.sizes
+    values = block.num_values
+    prod = work.get("product-strided", (k_out, 2, values, 2, a, mid, lo, batch))
+    if block.below:
+        lv = lam.view(k_out, 2, a, values, mid, 2, lo, batch)
+        pv = psi.view(1, 2, a, values, mid, 2, lo, batch)
+        out = prod.permute(0, 1, 4, 2, 5, 3, 6, 7)
+        parts = [pv[:, s : s + 1, :, :, :, j : j + 1] for s in range(2) for j in range(2)]
+    else:
+        lv = lam.view(k_out, 2, a, 2, mid, values, lo, batch)
+        pv = psi.view(1, 2, a, 2, mid, values, lo, batch)
+        out = prod.permute(0, 1, 4, 3, 5, 2, 6, 7)
+        parts = [pv[:, s : s + 1, :, j : j + 1] for s in range(2) for j in range(2)]
+    sums = []
+    for part in parts:
+        torch.mul(lv, part, out=out)
+        sums.append(prod.view(k_out, 2, values, 2, a * mid * lo, batch).sum(dim=4))
+    # sums[(s, j)][k, r, c, i, b] -> T[k, r, s, c, i, j, b]
+    stacked = torch.stack(sums, dim=0).view(2, 2, k_out, 2, values, 2, batch)
+    return _complex_overlap(stacked.permute(2, 3, 0, 4, 5, 1, 6))
 
 
 def _compile_observables(
     num_qubits: int, observables: Sequence[SparsePauliOp]
-) -> tuple[torch.Tensor, list[tuple[int, torch.Tensor, torch.Tensor, float]]]:
+) -> tuple[torch.Tensor, list[tuple[int, torch.Tensor, torch.Tensor, torch.Tensor]]]:
     dim = 1 << num_qubits
     basis = np.arange(dim)
-    diagonal = np.zeros((dim, len(observables)))
-    offdiagonal: list[tuple[int, torch.Tensor, torch.Tensor, float]] = []
+    diagonal = np.zeros((len(observables), dim))
+    offdiagonal: list[tuple[int, torch.Tensor, torch.Tensor, torch.Tensor]] = []
     for k, observable in enumerate(observables):
         if observable.num_qubits != num_qubits:
             raise CompileError(
@@ -282,13 +1284,23 @@ def _compile_observables(
             if xmask == 0:
                 parity = np.array([bin(i & zmask).count("1") & 1 for i in basis])
                 sign = (-1.0) ** parity * (1j) ** (-pauli.phase)
-                diagonal[:, k] += (complex(coeff) * sign).real
+                diagonal[k] += (complex(coeff) * sign).real
                 continue
             matrix = pauli.to_matrix(sparse=True).tocsr()
             perm = torch.from_numpy(matrix.indices.astype(np.int64))
-            phase = torch.from_numpy(np.asarray(matrix.data, dtype=np.complex128))
-            offdiagonal.append((k, perm, phase, float(complex(coeff).real)))
+            phase = np.asarray(matrix.data, dtype=np.complex128) * float(complex(coeff).real)
+            offdiagonal.append(
+                (
+                    k,
+                    perm,
+                    torch.from_numpy(phase.real.copy()),
+                    torch.from_numpy(phase.imag.copy()),
+                )
+            )
     return torch.from_numpy(diagonal), offdiagonal
+
+
+# ------------------------------------------------------------------------------ compiling
 
 
 def compile_circuit(
@@ -305,27 +1317,76 @@ def compile_circuit(
         observables: Outputs, SparsePauliOps on the full circuit width.
 
     Raises:
-        CompileError: A measurement or reset, a gate with no definition, a circuit parameter
-            missing from ``parameters``, a complex angle or an observable of the wrong width.
+        CompileError: A measurement or reset, a gate with no definition, an annotated gate
+            with a modifier other than control/inverse, a circuit parameter missing from
+            ``parameters``, a complex angle or an observable of the wrong width.
     """
     table = _AngleTable(index={p: i for i, p in enumerate(parameters)})
-    constants: list[float] = []
-    ops: list[_Op] = []
+    natives: list[tuple[_Comp, int, tuple[tuple[int, int], ...]]] = []
     positions = {bit: i for i, bit in enumerate(circuit.qubits)}
-    _expand(circuit, [positions[q] for q in circuit.qubits], (), table, constants, ops)
-    # Constant angles sit after the parameter-dependent ones in the table.
+    _expand(circuit, [positions[q] for q in circuit.qubits], (), table, natives)
     offset = len(table.rows)
-    fixed_ops = [
-        _Op(op.kind, op.qubits, tuple(_slot(a, offset) for a in op.angles), op.controls, op.matrix)
-        for op in ops
-    ]
-    return TorchCircuit(
-        circuit.num_qubits, len(parameters), fixed_ops, table, constants, observables
-    )
+    comps: list[_Comp] = []
+    blocks: list[_Block] = []
+    last: dict[int, int] = {}
+    n = circuit.num_qubits
+    for comp, target, controls in natives:
+        if comp.kind != "fixed":
+            comp = _Comp(comp.kind, tuple(s if s >= 0 else offset - s - 1 for s in comp.slots))
+        comps.append(comp)
+        _fuse(blocks, last, comp, target, controls, n)
+    return TorchCircuit(n, len(parameters), comps, blocks, table, observables)
 
 
-def _slot(angle: int, offset: int) -> int:
-    return angle if angle >= 0 else offset + (-angle - 1)
+def _fuse(
+    blocks: list[_Block],
+    last: dict[int, int],
+    comp: _Comp,
+    target: int,
+    controls: tuple[tuple[int, int], ...],
+    n: int,
+) -> None:
+    """Append a gate, merging it into the last block on its qubits where that is exact.
+
+    The last block touching any of the gate's qubits can absorb it: every block after it
+    acts on other qubits and commutes with the gate.
+    """
+    qubits = {target, *(q for q, _ in controls)}
+    j = max((last.get(q, -1) for q in qubits), default=-1)
+    previous = blocks[j] if j >= 0 else None
+    is_x = comp.kind == "fixed" and comp.matrix is not None and np.allclose(comp.matrix, _X)
+    if is_x and controls:
+        index = _controlled_x_index(n, target, controls)
+        if previous is not None and previous.kind == "perm":
+            assert previous.index is not None
+            previous.index = previous.index[index]
+            previous.qubits |= qubits
+            for q in qubits:
+                last[q] = j
+            return
+        blocks.append(_Block("perm", qubits, index=index))
+    else:
+        ctrl_qubits = tuple(sorted(q for q, _ in controls))
+        value = sum(v << ctrl_qubits.index(q) for q, v in controls) if controls else None
+        if (
+            previous is not None
+            and previous.kind == "mat"
+            and previous.target == target
+            and (previous.controls == ctrl_qubits or not controls)
+        ):
+            previous.parts.append((comp, value))
+            return
+        blocks.append(_Block("mat", qubits, target, ctrl_qubits, [(comp, value)]))
+    for q in qubits:
+        last[q] = len(blocks) - 1
+
+
+def _controlled_x_index(n: int, target: int, controls: tuple[tuple[int, int], ...]) -> np.ndarray:
+    basis = np.arange(1 << n)
+    hit = np.ones(1 << n, dtype=bool)
+    for q, v in controls:
+        hit &= ((basis >> q) & 1) == v
+    return np.where(hit, basis ^ (1 << target), basis)
 
 
 def _expand(
@@ -333,8 +1394,7 @@ def _expand(
     wires: list[int],
     controls: tuple[tuple[int, int], ...],
     table: _AngleTable,
-    constants: list[float],
-    ops: list[_Op],
+    natives: list[tuple[_Comp, int, tuple[tuple[int, int], ...]]],
 ) -> None:
     local = {bit: i for i, bit in enumerate(circuit.qubits)}
     for instruction in circuit.data:
@@ -344,30 +1404,36 @@ def _expand(
             raise CompileError(f"{operation.name!r} cannot be simulated as a pure state")
         if operation.name in _SKIPPED:
             continue
-        _expand_one(operation, qubits, controls, table, constants, ops)
+        _expand_one(operation, qubits, controls, table, natives)
 
 
 def _expand_one(
-    operation: Instruction,
+    operation: Operation,
     qubits: list[int],
     controls: tuple[tuple[int, int], ...],
     table: _AngleTable,
-    constants: list[float],
-    ops: list[_Op],
+    natives: list[tuple[_Comp, int, tuple[tuple[int, int], ...]]],
 ) -> None:
+    if isinstance(operation, AnnotatedOperation):
+        _expand_annotated(operation, qubits, controls, table, natives)
+        return
     if isinstance(operation, ControlledGate) and operation.base_gate.num_qubits == 1:
         nc = operation.num_ctrl_qubits
         state = operation.ctrl_state
         extra = tuple((qubits[i], (state >> i) & 1) for i in range(nc))
-        _expand_one(operation.base_gate, qubits[nc:], controls + extra, table, constants, ops)
+        _expand_one(operation.base_gate, qubits[nc:], controls + extra, table, natives)
         return
     name = operation.name
     if operation.num_qubits == 1 and name in _ROTATIONS:
-        ops.append(_native(name, operation.params, qubits[0], controls, table, constants))
+        natives.append((_native(name, operation.params, table), qubits[0], controls))
         return
-    if name == "rzz" and not controls:
-        angle = _angle(operation.params[0], 0.5, table, constants)
-        ops.append(_Op("rzz", (qubits[0], qubits[1]), (angle,)))
+    if name == "rzz":
+        # RZZ(theta) = CX(a, b) RZ(theta)_b CX(a, b), so it fuses with rotations on b.
+        a, b = qubits
+        x = _Comp("fixed", matrix=_X)
+        natives.append((x, b, (*controls, (a, 1))))
+        natives.append((_Comp("rz", (table.add(operation.params[0], 0.5),)), b, controls))
+        natives.append((x, b, (*controls, (a, 1))))
         return
     if (
         operation.num_qubits == 1
@@ -375,41 +1441,52 @@ def _expand_one(
         and not operation.is_parameterized()
     ):
         m = np.asarray(operation.to_matrix(), dtype=complex)
-        entries = (complex(m[0, 0]), complex(m[0, 1]), complex(m[1, 0]), complex(m[1, 1]))
-        ops.append(_Op("fixed", (qubits[0],), controls=controls, matrix=entries))
+        natives.append((_Comp("fixed", matrix=m), qubits[0], controls))
         return
-    definition = operation.definition
+    definition = getattr(operation, "definition", None)
     if definition is None:
         raise CompileError(f"gate {name!r} has no definition to expand")
-    _expand(definition, qubits, controls, table, constants, ops)
+    _expand(definition, qubits, controls, table, natives)
 
 
-def _angle(value: Any, scale: float, table: _AngleTable, constants: list[float]) -> int:
-    """Table slot for ``scale * value``; constants get negative slots resolved later."""
-    slot = table.add(value, scale)
-    if isinstance(slot, float):
-        constants.append(slot)
-        return -len(constants)
-    return slot
-
-
-def _native(
-    name: str,
-    params: list[Any],
-    qubit: int,
+def _expand_annotated(
+    operation: AnnotatedOperation,
+    qubits: list[int],
     controls: tuple[tuple[int, int], ...],
     table: _AngleTable,
-    constants: list[float],
-) -> _Op:
+    natives: list[tuple[_Comp, int, tuple[tuple[int, int], ...]]],
+) -> None:
+    """Expand ``.control(annotated=True)`` and inverse-annotated gates.
+
+    Modifiers apply in order, each control modifier prepending its control qubits;
+    inverses are taken on the base operation.
+    """
+    base: Operation = operation.base_op
+    extra: list[tuple[int, int]] = []
+    front = len(qubits) - base.num_qubits
+    for modifier in operation.modifiers:
+        if isinstance(modifier, ControlModifier):
+            nc = modifier.num_ctrl_qubits
+            front -= nc
+            extra += [(qubits[front + i], (modifier.ctrl_state >> i) & 1) for i in range(nc)]
+        elif isinstance(modifier, InverseModifier):
+            base = base.inverse()
+        else:
+            raise CompileError(
+                f"annotated gate {operation.name!r} has a {type(modifier).__name__}; "
+                "only control and inverse modifiers can be simulated"
+            )
+    if front != 0:
+        raise CompileError(f"annotated gate {operation.name!r} has inconsistent control qubits")
+    targets = qubits[len(qubits) - base.num_qubits :]
+    _expand_one(base, targets, controls + tuple(extra), table, natives)
+
+
+def _native(name: str, params: list[Any], table: _AngleTable) -> _Comp:
     # Every slot is read through cos/sin, so rotations store theta/2 and phases store theta.
     if name in ("rx", "ry", "rz"):
-        return _Op(name, (qubit,), (_angle(params[0], 0.5, table, constants),), controls)
+        return _Comp(name, (table.add(params[0], 0.5),))
     if name in ("p", "u1"):
-        return _Op("p", (qubit,), (_angle(params[0], 1.0, table, constants),), controls)
+        return _Comp("p", (table.add(params[0], 1.0),))
     theta, phi, lam = params
-    slots = (
-        _angle(theta, 0.5, table, constants),
-        _angle(phi, 1.0, table, constants),
-        _angle(lam, 1.0, table, constants),
-    )
-    return _Op("u", (qubit,), slots, controls)
+    return _Comp("u", (table.add(theta, 0.5), table.add(phi, 1.0), table.add(lam, 1.0)))

@@ -3,13 +3,13 @@
 :class:`TorchStatevectorQNN` is a drop-in :class:`~qiskit_machine_learning.neural_networks.
 NeuralNetwork` for :class:`~qiskit_machine_learning.connectors.TorchConnector`: its outputs are
 the exact expectation values ``<psi(x, w)| O_k |psi(x, w)>`` and its gradients are exact
-(autograd through the statevector simulation of :mod:`runtime.statevector_torch`), so a batch
-costs a few tensor operations per gate instead of a primitive call per sample and per
-parameter shift.
+(the adjoint method of :mod:`runtime.statevector_torch`: one forward and one backward sweep
+over fused gate blocks), so a batch costs a few tensor operations per block instead of a
+primitive call per sample and per parameter shift.
 
 The circuit is compiled once, at construction. ``TorchConnector`` calls ``forward`` and then
-``backward`` with the same arrays; the forward pass keeps its autograd graph so the backward
-pass does not simulate again.
+``backward`` with the same arrays; the forward pass keeps its final state, so the backward
+(adjoint) sweep does not simulate again.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from qiskit.circuit import Parameter, QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp
 from qiskit_machine_learning.neural_networks import NeuralNetwork
 
-from runtime.statevector_torch import TorchCircuit, compile_circuit
+from runtime.statevector_torch import Evaluation, TorchCircuit, compile_circuit
 
 if TYPE_CHECKING:
     from qcompile.models import ModelCircuit
@@ -65,7 +65,7 @@ class TorchStatevectorQNN(NeuralNetwork):
         self._simulator: TorchCircuit = compile_circuit(
             circuit, self._input_params + self._weight_params, self._observables
         )
-        self._cache: tuple[np.ndarray, torch.Tensor, torch.Tensor] | None = None
+        self._cache: tuple[np.ndarray, Evaluation] | None = None
         super().__init__(
             num_inputs=len(self._input_params),
             num_weights=len(self._weight_params),
@@ -106,19 +106,11 @@ class TorchStatevectorQNN(NeuralNetwork):
         w = np.zeros(0) if weights is None else weights
         return np.concatenate([inputs, np.broadcast_to(w, (batch, len(w)))], axis=1)
 
-    def _simulate(
-        self, input_data: np.ndarray | None, weights: np.ndarray | None
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        parameters = torch.tensor(self._parameters(input_data, weights), dtype=torch.float64)
-        parameters.requires_grad_(True)
-        with torch.enable_grad():
-            out = self._simulator.expectation_values(parameters)
-        return parameters, out
-
     def _forward(self, input_data: np.ndarray | None, weights: np.ndarray | None) -> np.ndarray:
-        parameters, out = self._simulate(input_data, weights)
-        self._cache = (parameters.detach().numpy(), parameters, out)
-        return out.detach().numpy().copy()
+        key = self._parameters(input_data, weights)
+        sweep = self._simulator.evaluate(torch.from_numpy(key))
+        self._cache = (key, sweep)
+        return sweep.values.numpy().copy()
 
     def _backward(
         self, input_data: np.ndarray | None, weights: np.ndarray | None
@@ -126,28 +118,10 @@ class TorchStatevectorQNN(NeuralNetwork):
         key = self._parameters(input_data, weights)
         cache, self._cache = self._cache, None
         if cache is not None and cache[0].shape == key.shape and np.array_equal(cache[0], key):
-            _, parameters, out = cache
+            sweep = cache[1]
         else:
-            parameters, out = self._simulate(input_data, weights)
-        jacobian = _jacobian(out, parameters)
+            sweep = self._simulator.evaluate(torch.from_numpy(key))
+        jacobian = self._simulator.jacobian(sweep).numpy()
         ni = self._num_inputs
         input_grad = jacobian[:, :, :ni].copy() if self._input_gradients else None
         return input_grad, jacobian[:, :, ni:].copy()
-
-
-def _jacobian(out: torch.Tensor, parameters: torch.Tensor) -> np.ndarray:
-    """``d out[b, k] / d parameters[b, j]`` as ``(batch, outputs, parameters)``.
-
-    Samples are independent, so the vector-Jacobian product with ``e_k`` on every sample gives
-    row ``k`` of every sample's Jacobian; the ``outputs`` products run as one batched backward.
-    """
-    batch, outputs = out.shape
-    if parameters.shape[1] == 0 or not out.requires_grad:
-        return np.zeros((batch, outputs, parameters.shape[1]))
-    seeds = torch.eye(outputs, dtype=out.dtype)[:, None, :].expand(outputs, batch, outputs)
-    (grad,) = torch.autograd.grad(
-        out, parameters, grad_outputs=seeds, is_grads_batched=True, allow_unused=True
-    )
-    if grad is None:
-        return np.zeros((batch, outputs, parameters.shape[1]))
-    return grad.permute(1, 0, 2).numpy().copy()

@@ -8,13 +8,25 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Sequence
 
 from qcompile.estimate.report import EstimateReport, EstimateRow
 
 __all__ = ["to_html", "to_markdown"]
 
-_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf")
+_COLORS = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#9467bd",
+    "#ff7f0e",
+    "#8c564b",
+    "#17becf",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+)
 
 
 def _num(value: float | None) -> str:
@@ -35,14 +47,97 @@ def _ft_cell(row: EstimateRow) -> str:
     )
 
 
+_QUBIT_NOTE = (
+    "Qubit counts mix two conventions: a compiled row's qubits are the *active physical* "
+    "qubits of the device after layout and routing; an analytic row's qubits are the "
+    "*logical* width of the lowered circuit (no routing). On the fault-tolerant profile every "
+    "row is logical; its physical qubits are in the surface-code columns."
+)
+
+
+def _emphasis(text: str) -> str:
+    """Markdown ``*word*`` -> ``<em>word</em>`` (text already HTML-escaped)."""
+    return re.sub(r"\*([^*]+)\*", r"<em>\1</em>", text)
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if value >= 1:
+        return f"{value:.3g} s"
+    if value >= 1e-3:
+        return f"{value * 1e3:.3g} ms"
+    return f"{value * 1e6:.3g} us"
+
+
+def _qdk_rows(report: EstimateReport) -> list[tuple[str, ...]]:
+    """One line per (circuit, estimator) of the qdk comparison, as display strings."""
+    comparison = report.qdk_comparison
+    if not comparison:
+        return []
+    lines: list[tuple[str, ...]] = []
+    for row in comparison["rows"]:
+        q, o, c = row["qdk"], row["ours"], row["counts"]
+        if q is not None:
+            lines.append(
+                (
+                    row["circuit"],
+                    f"qdk {comparison['qdk_version']}",
+                    f"{q['algorithm_qubits']} / {q['logical_qubits']}",
+                    str(q["t_count"]),
+                    str(q["ccz_count"]),
+                    str(q["rotations"]),
+                    str(q["code_distance"]),
+                    f"{q['physical_qubits']:,}",
+                    _seconds(q["runtime_s"]),
+                    f"{row['qdk_seconds']:.2f} s",
+                )
+            )
+        else:
+            lines.append((row["circuit"], "qdk", *(["n/a"] * 7), row["note"]))
+        if o is not None and c is not None:
+            lines.append(
+                (
+                    row["circuit"],
+                    "ours (surface_code.py)",
+                    f"{c['qubits']} / {c['qubits']}",
+                    str(o["t_count"]),
+                    str(c["toffolis"] + c["relative_phase_toffolis"]),
+                    str(c["rotations"]),
+                    str(o["distance"]),
+                    f"{o['physical_qubits']:,}",
+                    _seconds(o["runtime_s"]),
+                    "",
+                )
+            )
+    return lines
+
+
+_QDK_HEADS = (
+    "circuit",
+    "estimator",
+    "logical qubits (algorithm / with layout)",
+    "T gates (qdk: explicit T; ours: 7 per Toffoli + rotation synthesis)",
+    "CCZ or Toffoli",
+    "rotations",
+    "code distance",
+    "physical qubits",
+    "runtime",
+    "estimator wall time",
+)
+
+
 def to_markdown(report: EstimateReport) -> str:
-    """A Markdown table of every row, the classical costs and the stated models."""
+    """A Markdown table of every row, the classical costs, the qdk comparison and the models."""
     classical = {c["seq_len"]: c for c in report.classical}
     lines = [
         f"# Resource estimate: {report.model}",
         "",
-        "| N | QRAM | profile | source | qubits | 2q gates | depth | 2q depth | duration (s) "
-        "| success | fault-tolerant | classical FLOPs | classical memory |",
+        _QUBIT_NOTE,
+        "",
+        "| N | QRAM | profile | source | qubits (compiled: active physical; analytic: logical) "
+        "| 2q gates | depth | 2q depth | duration (s) "
+        "| success | fault-tolerant (surface code) | classical FLOPs | classical memory |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in report.rows:
@@ -53,17 +148,32 @@ def to_markdown(report: EstimateReport) -> str:
             f"| {_num(r.duration_s)} | {_num(r.success_probability)} | {_ft_cell(r)} "
             f"| {_num(c['flops'])} | {_num(c['memory_words'])} |"
         )
-    lines += ["", "## Models and assumptions", ""]
+    lines += ["", "## Microsoft's resource estimator (qdk) beside our surface-code model", ""]
+    lines += [report.qdk, ""]
+    qdk_rows = _qdk_rows(report)
+    if qdk_rows:
+        lines += ["| " + " | ".join(_QDK_HEADS) + " |", "|" + "---|" * len(_QDK_HEADS)]
+        lines += ["| " + " | ".join(cells) + " |" for cells in qdk_rows]
+        assumptions = (report.qdk_comparison or {}).get("assumptions", "")
+        lines += ["", f"Assumptions: {assumptions}", ""]
+    lines += ["## Models and assumptions", ""]
     lines += [f"- **{k}**: {v}" for k, v in report.assumptions.items()]
     lines += [f"- **qdk**: {report.qdk}", ""]
+    lines += ["## Versions", ""]
+    lines += [f"- {k}: {v}" for k, v in report.versions.items()]
+    lines.append("")
     return "\n".join(lines)
 
 
+Point = tuple[float, float, bool]
+"""(N, value, compiled?)."""
+
+
 def _svg_plot(
-    title: str, series: Sequence[tuple[str, Sequence[tuple[float, float]]]], ylabel: str
+    title: str, series: Sequence[tuple[str, Sequence[Point]]], ylabel: str, plot_id: str
 ) -> str:
-    width, height, left, right, top, bottom = 640, 360, 70, 170, 30, 40
-    points = [(x, y) for _, pts in series for x, y in pts if x > 0 and y > 0]
+    width, height, left, right, top, bottom = 720, 380, 70, 250, 30, 40
+    points = [(x, y) for _, pts in series for x, y, _ in pts if x > 0 and y > 0]
     if not points:
         points = [(1.0, 1.0), (10.0, 10.0)]
     lx = [math.log10(x) for x, _ in points]
@@ -80,7 +190,8 @@ def _svg_plot(
         return top + ph - (math.log10(y) - y0) / (y1 - y0) * ph
 
     parts = [
-        f'<svg width="{width}" height="{height}" role="img" aria-label="{html.escape(title)}">',
+        f'<svg id="{plot_id}" class="plot" width="{width}" height="{height}" '
+        f'role="img" aria-label="{html.escape(title)}">',
         f'<text x="{left}" y="18" font-size="14">{html.escape(title)}</text>',
         f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#444"/>',
     ]
@@ -99,46 +210,108 @@ def _svg_plot(
             f"1e{e}</text>"
         )
     parts.append(
-        f'<text x="{left + pw / 2}" y="{height - 5}" font-size="11" text-anchor="middle">N</text>'
+        f'<text x="{left + pw / 2}" y="{height - 5}" font-size="11" text-anchor="middle">'
+        "N (log scale)</text>"
         f'<text x="12" y="{top + ph / 2}" font-size="11" '
         f'transform="rotate(-90 12 {top + ph / 2})" text-anchor="middle">'
-        f"{html.escape(ylabel)}</text>"
+        f"{html.escape(ylabel)} (log scale)</text>"
     )
     for i, (name, pts) in enumerate(series):
         color = _COLORS[i % len(_COLORS)]
-        coords = " ".join(f"{sx(x):.1f},{sy(y):.1f}" for x, y in pts if x > 0 and y > 0)
+        shown = [(sx(x), sy(y), c) for x, y, c in pts if x > 0 and y > 0]
+        coords = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in shown)
+        dash = ' stroke-dasharray="6 3"' if name.startswith("classical") else ""
         parts.append(
-            f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{coords}"/>'
+            f'<polyline class="curve" data-series="{html.escape(name)}" fill="none" '
+            f'stroke="{color}" stroke-width="2"{dash} points="{coords}"/>'
+        )
+        for x, y, compiled in shown:
+            fill = color if compiled else "#fff"
+            source = "compiled" if compiled else "analytic"
+            parts.append(
+                f'<circle class="{source}" cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{fill}" '
+                f'stroke="{color}" stroke-width="1.5"/>'
+            )
+        parts.append(
             f'<text x="{left + pw + 8}" y="{top + 12 + 14 * i}" font-size="11" '
             f'fill="{color}">{html.escape(name)}</text>'
         )
+    legend_y = top + 12 + 14 * len(series) + 8
+    parts.append(
+        f'<circle cx="{left + pw + 12}" cy="{legend_y - 4}" r="3" fill="#444" stroke="#444"/>'
+        f'<text x="{left + pw + 20}" y="{legend_y}" font-size="11">compiled</text>'
+        f'<circle cx="{left + pw + 12}" cy="{legend_y + 10}" r="3" fill="#fff" stroke="#444"/>'
+        f'<text x="{left + pw + 20}" y="{legend_y + 14}" font-size="11">analytic</text>'
+    )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _figures(report: EstimateReport) -> list[str]:
+def _figures(report: EstimateReport) -> list[tuple[str, str]]:
+    """(caption, svg) per plot: per profile, qubits and 2q gates vs N per QRAM kind."""
     plots = []
-    flops = [(float(c["seq_len"]), float(c["flops"])) for c in report.classical]
-    for profile in report.profiles:
+    flops = [(float(c["seq_len"]), float(c["flops"]), False) for c in report.classical]
+    for p_index, profile in enumerate(report.profiles):
         rows = [r for r in report.rows if r.profile == profile]
-        for attr, label in (("qubits", "qubits"), ("two_qubit_gates", "2q gates")):
-            series: list[tuple[str, list[tuple[float, float]]]] = [
-                (
-                    kind,
-                    [(float(r.seq_len), float(getattr(r, attr))) for r in rows if r.qram == kind],
-                )
-                for kind in report.qram
-            ]
+        fault_tolerant = any(r.fault_tolerant for r in rows)
+        panels: list[tuple[str, str, str]] = [
+            (
+                "qubits",
+                "logical qubits"
+                if fault_tolerant
+                else "qubits: compiled=physical, analytic=logical",
+                "logical qubits (surface-code logical)"
+                if fault_tolerant
+                else "qubits: compiled = active physical, analytic = logical",
+            ),
+            ("two_qubit_gates", "2q gates", "two-qubit gates, and classical attention FLOPs"),
+        ]
+        if fault_tolerant:
+            panels.append(("physical_qubits", "physical qubits", "surface-code physical qubits"))
+        for attr, label, caption in panels:
+            series: list[tuple[str, list[Point]]] = []
+            for kind in report.qram:
+                pts: list[Point] = []
+                for r in rows:
+                    if r.qram != kind:
+                        continue
+                    if attr == "physical_qubits":
+                        value = float((r.fault_tolerant or {}).get("physical_qubits", 0))
+                    else:
+                        value = float(getattr(r, attr))
+                    pts.append((float(r.seq_len), value, r.source == "compiled"))
+                series.append((kind, pts))
             if attr == "two_qubit_gates":
-                series.append(("classical FLOPs", flops))
-            plots.append(_svg_plot(f"{report.model}: {label} vs N on {profile}", series, label))
+                series.append(("classical FLOPs (softmax)", flops))
+            title = f"{report.model} on {profile}: {label.split(':')[0]} vs N"
+            plot_id = f"plot-{p_index}-{attr.replace('_', '-')}"
+            plots.append((caption, _svg_plot(title, series, label, plot_id)))
     return plots
 
 
+def _html_table(heads: Sequence[str], rows: Sequence[Sequence[object]], cls: str = "") -> str:
+    out = [f'<table class="{cls}">' if cls else "<table>", "<tr>"]
+    out += [f"<th>{html.escape(h)}</th>" for h in heads]
+    out.append("</tr>")
+    for cells in rows:
+        out.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in cells) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
 def to_html(report: EstimateReport) -> str:
-    """A self-contained HTML page: the plots, then the Markdown table's rows as HTML."""
+    """A self-contained HTML page: plots, the qdk comparison, assumptions, every row."""
     table = ["<table>", "<tr>"]
-    heads = ("N", "QRAM", "profile", "source", "qubits", "2q gates", "depth", "2q depth")
+    heads = (
+        "N",
+        "QRAM",
+        "profile",
+        "source",
+        "qubits (compiled: active physical; analytic: logical)",
+        "2q gates",
+        "depth",
+        "2q depth",
+    )
     table += [f"<th>{h}</th>" for h in (*heads, "duration (s)", "success", "fault-tolerant")]
     table.append("</tr>")
     for r in report.rows:
@@ -164,17 +337,37 @@ def to_html(report: EstimateReport) -> str:
     notes = "".join(
         f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in report.assumptions.items()
     )
+    qdk_rows = _qdk_rows(report)
+    qdk_section = f"<p>{html.escape(report.qdk)}</p>"
+    if qdk_rows:
+        assumptions = (report.qdk_comparison or {}).get("assumptions", "")
+        qdk_section += _html_table(_QDK_HEADS, qdk_rows, "qdk") + (
+            f"<p>{html.escape(assumptions)}</p>"
+        )
+    versions = "".join(
+        f"<li>{html.escape(k)}: {html.escape(v)}</li>" for k, v in report.versions.items()
+    )
     style = (
         "body{font-family:sans-serif;margin:1em}table{border-collapse:collapse;font-size:12px}"
         "td,th{border:1px solid #ccc;padding:2px 4px}tr.compiled{background:#eef8ee}"
+        "figure{margin:0.5em 0}figcaption{font-size:12px;color:#333}"
     )
-    body = "\n".join(f"<figure>{svg}</figure>" for svg in _figures(report))
+    body = "\n".join(
+        f"<figure>{svg}<figcaption>{html.escape(caption)}</figcaption></figure>"
+        for caption, svg in _figures(report)
+    )
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>Resource estimate: {html.escape(report.model)}</title>"
         f"<style>{style}</style></head><body>"
-        f"<h1>Resource estimate: {html.escape(report.model)}</h1>\n{body}\n"
-        f"<ul>{notes}<li><b>qdk</b>: {html.escape(report.qdk)}</li></ul>\n"
-        + "\n".join(table)
-        + "\n</body></html>\n"
+        f"<h1>Resource estimate: {html.escape(report.model)}</h1>\n"
+        f"<p>{_emphasis(html.escape(_QUBIT_NOTE))} Filled markers: compiled; hollow: analytic. "
+        "Dashed: classical softmax attention FLOPs for the crossover.</p>\n"
+        f"{body}\n"
+        "<h2>Microsoft's resource estimator (qdk) beside our surface-code model</h2>\n"
+        f"{qdk_section}\n"
+        f"<h2>Models and assumptions</h2><ul>{notes}"
+        f"<li><b>qdk</b>: {html.escape(report.qdk)}</li></ul>\n"
+        f"<h2>Versions</h2><ul>{versions}</ul>\n"
+        "<h2>Every row</h2>\n" + "\n".join(table) + "\n</body></html>\n"
     )

@@ -19,13 +19,17 @@ import math
 import multiprocessing as mp
 import queue
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from qcompile.errors import ResourceError
 from qcompile.estimate.analytic import logical_size
 from qcompile.estimate.classical import DEFAULT_HEAD_DIM, classical_attention_cost
+from qcompile.estimate.qdk_compare import QDK_SEQ_LENS, compare_with_qdk, qdk_version
 from qcompile.estimate.surface_code import SurfaceCodeModel, estimate_surface_code
+from qcompile.qram import CONSTRUCTIONS
+from qcompile.versions import versions
 
 __all__ = [
     "COMPILABLE_KINDS",
@@ -38,7 +42,8 @@ __all__ = [
     "profile_figures",
 ]
 
-QRAM_KINDS = ("bucket-brigade", "bb-2q", "qrom", "select-swap", "multiplexer", "oracle")
+QRAM_KINDS = (*(k for k in CONSTRUCTIONS if k != "oracle"), "oracle")
+"""Every registered QRAM kind, the cost-model oracle last (``--qram all``)."""
 COMPILABLE_KINDS = QRAM_KINDS[:-1]
 MODELS = ("qlaci", "qlam", "qasa", "qama")
 MAX_COMPILE_GATES = 20_000
@@ -145,7 +150,23 @@ class EstimateRow:
 
 @dataclass(frozen=True)
 class EstimateReport:
-    """All rows, the classical comparison and the stated models."""
+    """All rows, the classical comparison, the qdk comparison and the stated models.
+
+    Attributes:
+        model: Model name.
+        seq_lens: Sequence lengths N.
+        qram: QRAM kinds (``["-"]`` for models without a QRAM).
+        profiles: Profile names.
+        rows: One row per (N, kind, profile).
+        classical: Classical softmax-attention cost per N.
+        assumptions: The stated models, by name.
+        qdk: One line: qdk's version and what it estimated, or why nothing.
+        elapsed_s: Wall time of :func:`estimate`.
+        extras: Free-form additions.
+        qdk_comparison: :class:`~qcompile.estimate.qdk_compare.QdkReport` as a dict (None
+            when not asked for).
+        versions: Versions of qattn, Qiskit, qdk and Python that produced the report.
+    """
 
     model: str
     seq_lens: list[int]
@@ -157,6 +178,8 @@ class EstimateReport:
     qdk: str
     elapsed_s: float = 0.0
     extras: dict[str, Any] = field(default_factory=dict)
+    qdk_comparison: dict[str, Any] | None = None
+    versions: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON dictionary."""
@@ -283,14 +306,6 @@ def _compile_all(
     return results
 
 
-def _qdk_status() -> str:
-    try:
-        import qdk  # noqa: F401
-    except ImportError:
-        return "qdk (Microsoft resource estimator) not installed: no comparison figures"
-    return "qdk importable; comparison not wired in this version"
-
-
 def estimate(
     model: str,
     seq_lens: list[int],
@@ -300,6 +315,7 @@ def estimate(
     compile_max_qubits: int = 64,
     time_budget: float = 30.0,
     head_dim: int = DEFAULT_HEAD_DIM,
+    qdk_seq_lens: Sequence[int] = QDK_SEQ_LENS,
 ) -> EstimateReport:
     """Estimate ``model`` at every (N, QRAM kind, profile); compile where it fits.
 
@@ -312,6 +328,9 @@ def estimate(
             device, with at most ``MAX_COMPILE_GATES`` logical two-qubit gates). Defaults to 64.
         time_budget: Seconds of compilation in all. Defaults to 30; 0 compiles nothing.
         head_dim: Classical head dimension d. Defaults to 64.
+        qdk_seq_lens: Lookup sizes N at which each QRAM kind's Toffoli-level lookup is
+            estimated by Microsoft's qdk and by our surface-code model (QLACI only; empty:
+            no comparison). Defaults to ``QDK_SEQ_LENS`` (16).
 
     Returns:
         The report.
@@ -344,6 +363,14 @@ def estimate(
             ]
             if fit:
                 jobs.append((model, fit, kind, prof.name))
+    qdk_report = None
+    if model != "qlaci":
+        qdk_line = f"qdk comparison: {model} has no QRAM lookup to compare"
+    elif not qdk_seq_lens:
+        qdk_line = "qdk comparison not requested"
+    else:
+        qdk_report = compare_with_qdk([k for k in kinds if k != "oracle"], qdk_seq_lens)
+        qdk_line = qdk_report.status
     compiled = _compile_all(jobs, time_budget)
     rows = []
     for prof in figures:
@@ -397,6 +424,8 @@ def estimate(
         rows=rows,
         classical=classical,
         assumptions=assumptions,
-        qdk=_qdk_status(),
+        qdk=qdk_line,
         elapsed_s=time.monotonic() - start,
+        qdk_comparison=qdk_report.to_dict() if qdk_report else None,
+        versions={**versions(), "qdk": qdk_version() or "not installed"},
     )

@@ -1,6 +1,7 @@
 """A simple surface-code cost model: code distance, physical qubits and runtime.
 
-Model (stated, deliberately simple; compare with Microsoft's resource estimator for detail):
+Model (stated, deliberately simple; :mod:`qcompile.estimate.qdk_compare` runs Microsoft's
+resource estimator beside it on the same circuits):
 
 * Logical error per logical qubit per code cycle ``p_L(d) = 0.1 (p / p_th)^((d + 1) / 2)``
   with threshold ``p_th = 1e-2``.

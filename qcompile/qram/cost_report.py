@@ -110,8 +110,8 @@ def qram_cost_report(
     circuit serves every input by binding.
 
     Args:
-        kind: construction kind (``bucket-brigade``, ``bb-2q``, ``qrom``,
-            ``select-swap``, ``multiplexer``, ``oracle``).
+        kind: construction kind (``bucket-brigade``, ``bb-2q``, ``bb-lean``,
+            ``qrom``, ``select-swap``, ``multiplexer``, ``oracle``).
         address_bits: n, for N = 2^n words.
         word_bits: b. Defaults to 1.
         mode: ``bits`` (default), ``ry`` or ``phase``.

@@ -53,8 +53,9 @@ from qcompile.qram.base import (
     passes_per_bit,
 )
 from qcompile.qram.bucket_brigade import node_index
+from qcompile.qram.query import QRAMWords
 
-__all__ = ["LEAN_CX_COST", "LeanBucketBrigadeQRAM", "transpile_lean_bb"]
+__all__ = ["LEAN_CX_COST", "LeanBucketBrigadeQRAM", "split_pairs", "transpile_lean_bb"]
 
 LEAN_CX_COST: dict[str, int] = {"rccx": 3, "cx": 1, "cz": 1, "cp": 2}
 """CX count of each multi-qubit gate the lean brigade uses (Qiskit's standard definitions)."""
@@ -113,13 +114,33 @@ class LeanBucketBrigadeQRAM(QRAMConstruction):
     def resources(
         cls, n: int, b: int, mode: str = "bits", ones: int | None = None, **options: Any
     ) -> QRAMResources:
-        """Closed-form costs; the leaf-level gates are counted for worst-case words.
+        """Closed-form costs; exact given the words' leaf pairs, worst case otherwise.
+
+        The only data-dependent gates are the folded leaf level's ``CZ`` in ``"bits"`` mode: a
+        last-level node needs one for target bit ``j`` only where its two words differ in bit
+        ``j``. Their number is the option ``split_pairs`` (:func:`split_pairs` of the words;
+        :meth:`count` passes it, so ``count()`` equals the built circuit exactly). Without it
+        the figure is a worst case: ``min(ones, N b - ones, N b / 2)`` when ``ones`` is given
+        (a differing pair holds one 1 and one 0), else ``N b / 2`` (every pair differs). Angle
+        modes do not depend on the data.
 
         ``toffoli`` counts RCCX gates (4 T each, so ``t_count`` is an upper bound) and
-        ``cx_count`` uses :data:`LEAN_CX_COST`. In ``"bits"`` mode a last-level node needs its
-        CZ only where its two words differ, so real counts can be lower.
+        ``cx_count`` uses :data:`LEAN_CX_COST`.
+
+        Args:
+            n: Address bits.
+            b: Word size.
+            mode: ``"bits"``, ``"ry"`` or ``"phase"``.
+            ones: 1 bits over all classical words (tightens the worst case).
+            **options: ``fanout_levels`` (default 0) and ``split_pairs`` (``"bits"`` only).
+
+        Returns:
+            The resources.
+
+        Raises:
+            ResourceError: If a size or option is out of range.
         """
-        check_resource_args(n, b, mode, ones)
+        full_ones = check_resource_args(n, b, mode, ones)
         fanout = check_fanout_levels(n, options.get("fanout_levels", 0))
         big_n = 1 << n
         passes = passes_per_bit(mode) * b
@@ -130,9 +151,20 @@ class LeanBucketBrigadeQRAM(QRAMConstruction):
         leaves = big_n // 2
         rccx = 2 * load_routes + 2 * passes * pass_routes
         cx = rccx + 2 * 2 * deposits
-        controlled_phase = passes * leaves
-        phase_cost = LEAN_CX_COST["cz"] if mode == "bits" else LEAN_CX_COST["cp"]
-        rotations = 0 if mode == "bits" else 2 * passes * leaves
+        if mode == "bits":
+            worst = leaves * b
+            if ones is not None:
+                worst = min(worst, full_ones, big_n * b - full_ones)
+            split = options.get("split_pairs")
+            if split is None:
+                split = worst
+            elif isinstance(split, bool) or not isinstance(split, int) or not 0 <= split <= worst:
+                raise ResourceError(f"split_pairs must be an int in [0, {worst}], got {split!r}")
+            two_qubit_phase_cx = LEAN_CX_COST["cz"] * split
+            rotations = 0
+        else:
+            two_qubit_phase_cx = LEAN_CX_COST["cp"] * passes * leaves
+            rotations = 2 * passes * leaves  # P on the signal + CP per last-level node
         load = 2 * load_routes + 2 * deposits
         data_pass = 4 * pass_routes + 2 * leaves
         return QRAMResources(
@@ -140,9 +172,16 @@ class LeanBucketBrigadeQRAM(QRAMConstruction):
             cswap=0,
             toffoli=rccx,
             swap=0,
-            cx_count=LEAN_CX_COST["rccx"] * rccx + cx + phase_cost * controlled_phase,
+            cx_count=LEAN_CX_COST["rccx"] * rccx + cx + two_qubit_phase_cx,
             rotations=rotations,
             depth=2 * load + kickback_depth(mode, b * data_pass),
+        )
+
+    def count(self) -> QRAMResources:
+        """Exact resources of this instance (its words' :func:`split_pairs` included)."""
+        extra = {"split_pairs": split_pairs(self.words)} if self.words.mode == "bits" else {}
+        return self.resources(
+            self.n, self.b, self.words.mode, ones=self.words.ones, **self.options(), **extra
         )
 
     # -- wiring ---------------------------------------------------------------------------
@@ -216,6 +255,21 @@ class LeanBucketBrigadeQRAM(QRAMConstruction):
         return qc
 
 
+def split_pairs(words: QRAMWords) -> int:
+    """Pairs (last-level node, target bit) whose two words differ in that bit (``"bits"``).
+
+    Each costs the lean brigade one ``CZ`` per query (see
+    :meth:`LeanBucketBrigadeQRAM.resources`).
+    """
+    if words.mode != "bits":
+        raise ResourceError("split_pairs is defined for classical bit words only")
+    return sum(
+        words.bit(2 * p, j) != words.bit(2 * p + 1, j)
+        for p in range(words.num_words // 2)
+        for j in range(words.b)
+    )
+
+
 def check_fanout_levels(n: int, fanout_levels: int) -> int:
     """Validate ``fanout_levels`` (``0 <= fanout_levels <= n``) and return it."""
     if not 0 <= fanout_levels <= n:
@@ -235,6 +289,7 @@ def transpile_lean_bb(
     *,
     layouts: str = "both",
     candidates: int = 6,
+    known_zero: bool = True,
     optimization_level: int = 3,
     seed_transpiler: int = 0,
 ) -> QuantumCircuit:
@@ -243,9 +298,13 @@ def transpile_lean_bb(
     Args:
         circuit: A built (lean) bucket brigade.
         target: The device.
-        layouts: ``"tree"`` (candidates from :func:`~qcompile.qram.tree_layout.tree_layouts`),
+        layouts: ``"tree"`` (candidates from :func:`~qcompile.qram.tree_layout.tree_layouts`
+            and the ``qram_tree`` layout stage of :mod:`qcompile.qram.layout_plugin`),
             ``"default"`` (Qiskit's own layout) or ``"both"``. Defaults to ``"both"``.
         candidates: How many tree layouts to try. Defaults to 6.
+        known_zero: Turn routing SWAPs next to a known ``|0>`` into moves
+            (:mod:`qcompile.qram.known_zero`; exact with the ancillas starting in ``|0>``,
+            which the brigade needs anyway). Defaults to True.
         optimization_level: Preset level. Defaults to 3.
         seed_transpiler: Seed of the preset pass managers. Defaults to 0.
 
@@ -261,6 +320,13 @@ def transpile_lean_bb(
         target,
         candidates=0 if layouts == "default" else candidates,
         include_default=layouts != "tree",
+        include_stage=layouts != "default",
+        known_zero_inputs=_num_inputs(circuit) if known_zero else None,
         optimization_level=optimization_level,
         seed_transpiler=seed_transpiler,
     )
+
+
+def _num_inputs(circuit: QuantumCircuit) -> int:
+    """Qubits of the leading ``address`` and ``target`` registers (the query's inputs)."""
+    return sum(reg.size for reg in circuit.qregs if reg.name in ("address", "target"))

@@ -9,6 +9,7 @@ from qcompile.errors import CompileError
 from qcompile.qram.base import QRAMConstruction
 from qcompile.qram.bucket_brigade import BucketBrigadeQRAM
 from qcompile.qram.bucket_brigade_2q import BucketBrigade2QRAM
+from qcompile.qram.lean_bb import LeanBucketBrigadeQRAM
 from qcompile.qram.multiplexer import MultiplexerQRAM
 from qcompile.qram.oracle import OracleQRAM
 from qcompile.qram.qrom import QROM
@@ -22,6 +23,7 @@ CONSTRUCTIONS: Mapping[str, type[QRAMConstruction]] = MappingProxyType(
         for cls in (
             BucketBrigadeQRAM,
             BucketBrigade2QRAM,
+            LeanBucketBrigadeQRAM,
             QROM,
             SelectSwapQRAM,
             MultiplexerQRAM,

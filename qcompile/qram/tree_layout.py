@@ -26,7 +26,7 @@ import numpy as np
 import rustworkx as rx
 from qiskit.circuit import QuantumCircuit
 from qiskit.dagcircuit import DAGCircuit
-from qiskit.transpiler import Layout, Target
+from qiskit.transpiler import CouplingMap, Layout, Target
 from qiskit.transpiler.basepasses import AnalysisPass
 
 from qcompile.errors import CompileError
@@ -75,8 +75,8 @@ def interaction_weights(circuit: QuantumCircuit) -> np.ndarray:
     return w
 
 
-def _distances(target: Target) -> np.ndarray:
-    coupling = target.build_coupling_map()
+def _distances(target: Target | CouplingMap) -> np.ndarray:
+    coupling = target if isinstance(target, CouplingMap) else target.build_coupling_map()
     if coupling is None:
         raise CompileError("target has no coupling map (all-to-all): no layout is needed")
     graph = coupling.graph.to_undirected(multigraph=False)
@@ -210,7 +210,7 @@ def _start_logical(circuit: QuantumCircuit, weights: np.ndarray) -> int:
 
 def tree_layouts(
     circuit: QuantumCircuit,
-    target: Target,
+    target: Target | CouplingMap,
     *,
     starts: int = 12,
     sweeps: int = 20,
@@ -220,7 +220,8 @@ def tree_layouts(
 
     Args:
         circuit: The logical circuit (e.g. a built bucket brigade).
-        target: The device; only its coupling graph is used.
+        target: The device (a ``Target`` or its ``CouplingMap``); only the coupling graph is
+            used.
         starts: Physical start qubits tried for the greedy growth. Defaults to 12.
         sweeps: Maximum local-search sweeps per start. Defaults to 20.
         seed: Seed for the non-central start qubits. Defaults to 0. The result is
@@ -273,6 +274,8 @@ def transpile_with_tree_layout(
     *,
     candidates: int = 6,
     include_default: bool = False,
+    include_stage: bool = True,
+    known_zero_inputs: int | None = None,
     optimization_level: int = 3,
     seed_transpiler: int = 0,
 ) -> QuantumCircuit:
@@ -287,25 +290,44 @@ def transpile_with_tree_layout(
         candidates: How many of :func:`tree_layouts` to compile. Defaults to 6.
         include_default: Also compile with Qiskit's own layout and keep it if it is better.
             Defaults to False.
+        include_stage: Also compile with the ``qram_tree`` layout stage
+            (:mod:`qcompile.qram.layout_plugin`: Sabre's layout search seeded with the tree
+            layouts). Defaults to True.
+        known_zero_inputs: If given, the first ``known_zero_inputs`` qubits are the only
+            inputs (all others start in ``|0>``) and every candidate runs the
+            :mod:`qcompile.qram.known_zero` passes: routing SWAPs next to a qubit known to be
+            ``|0>`` become 2-CX moves or vanish. The result is then exact on that subspace
+            only. Defaults to None (plain Qiskit routing, exact as a unitary).
         optimization_level: Preset level. Defaults to 3.
         seed_transpiler: Seed of the preset pass managers. Defaults to 0.
 
     Returns:
         The ISA circuit with the fewest two-qubit gates (its ``layout`` says where qubits went).
     """
+    from qiskit.transpiler import PassManager
     from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
 
-    layouts: list[Layout | None] = list(tree_layouts(circuit, target)[:candidates])
+    from qcompile.qram.known_zero import KnownZeroAnalysis, KnownZeroSwaps
+
+    runs: list[tuple[Layout | None, str | None]] = [
+        (layout, None) for layout in tree_layouts(circuit, target)[:candidates]
+    ]
+    if include_stage:
+        runs.append((None, "qram_tree"))
     if include_default:
-        layouts.append(None)
+        runs.append((None, None))
     best: QuantumCircuit | None = None
-    for layout in layouts:
+    for layout, method in runs:
         pm = generate_preset_pass_manager(
             optimization_level,
             target=target,
             initial_layout=layout,
+            layout_method=method,
             seed_transpiler=seed_transpiler,
         )
+        if known_zero_inputs is not None:
+            pm.pre_layout = PassManager([KnownZeroAnalysis(known_zero_inputs)])
+            pm.post_routing = PassManager([KnownZeroSwaps()])
         isa = pm.run(circuit)
         if best is None or two_qubit_count(isa) < two_qubit_count(best):
             best = isa

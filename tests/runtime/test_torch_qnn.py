@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
 from qiskit import QuantumCircuit
-from qiskit.circuit import ParameterVector
-from qiskit.circuit.library import RYGate
+from qiskit.circuit import AnnotatedOperation, ControlModifier, InverseModifier, ParameterVector
+from qiskit.circuit.library import HGate, RYGate, RZGate
 from qiskit.primitives import StatevectorEstimator
-from qiskit.quantum_info import SparsePauliOp, Statevector
+from qiskit.quantum_info import Operator, SparsePauliOp, Statevector
+from qiskit.transpiler import PassManager
 from qiskit_machine_learning.connectors import TorchConnector
 from qiskit_machine_learning.gradients import ParamShiftEstimatorGradient
 from qiskit_machine_learning.neural_networks import EstimatorQNN
@@ -18,6 +21,8 @@ from qcompile.errors import CompileError
 from qcompile.models import ModelCircuit
 from qcompile.models.catalog import ModelSpec, build_model
 from qcompile.models.qlaci import build_qlaci
+from qcompile.qram.lowering import QRAMLowering
+from runtime.statevector_torch import compile_circuit
 from runtime.torch_qnn import TorchStatevectorQNN
 
 
@@ -57,14 +62,50 @@ def _random_circuit() -> tuple[
     return qc, x, w, observables
 
 
+def _kernel_paths_circuit() -> ModelCircuit:
+    """The simulator's kernels and shortcuts: multiplexers whose consecutive controls lie
+    above or below the target, one on scattered controls with some control values unset,
+    shared (weight-only) and per-sample matrices, and a tail folded into observables on
+    scattered qubits."""
+    x = ParameterVector("inputs", 4)
+    w = ParameterVector("weights", 7)
+    qc = QuantumCircuit(7)
+    qc.h(range(7))
+    qc.ry(x[0], 0)
+    qc.rx(x[3], 4)
+    for value in range(8):  # consecutive controls 2-4 above the target 0, per sample
+        angle = x[1] + 0.3 * value if value % 2 else x[2] * (value + 1) / 4
+        qc.append(RYGate(angle).control(3, ctrl_state=value, annotated=False), [2, 3, 4, 0])
+    for value in (0, 2, 3):  # consecutive controls 1-2 below the target 5, shared
+        qc.append(RZGate(w[value]).control(2, ctrl_state=value, annotated=False), [1, 2, 5])
+    for value in (1, 2, 3):  # scattered controls 0 and 3, three of four values, shared
+        qc.append(RYGate(w[3] + value).control(2, ctrl_state=value, annotated=False), [0, 3, 6])
+    qc.cx(6, 1)
+    # The tail on qubits 1 and 4 (the observables' support).
+    qc.ry(w[4], 1)
+    qc.cx(1, 4)
+    qc.rz(w[5], 4)
+    qc.u(w[6], 0.2, -0.4, 1)
+    observables = (
+        SparsePauliOp(["IIZIIZI", "IIXIIYI"], [1.0, 0.5]),  # Z1 Z4 + 0.5 X4 Y1
+        SparsePauliOp("IIZIIII"),  # Z4
+    )
+    return ModelCircuit(qc, {"q": qc.qregs[0]}, x, w, observables)
+
+
 def _models() -> dict[str, ModelCircuit]:
     qc, x, w, observables = _random_circuit()
+    qlaci = build_qlaci(4, 1, 1, 1, 1)
+    # The ancilla-free QRAM lookup (``--qram multiplexer``): multi-controlled rotations.
+    multiplexed = PassManager([QRAMLowering("multiplexer")]).run(qlaci.circuit)
     return {
         "qasa": build_model(ModelSpec("qasa", 4)),
         "qlam": build_model(ModelSpec("qlam", 3, width=3)),
         "qama": build_model(ModelSpec("qama", 3)),
-        "qlaci": build_qlaci(4, 1, 1, 1, 1),
+        "qlaci": qlaci,
+        "qlaci-multiplexer": dataclasses.replace(qlaci, circuit=multiplexed),
         "random": ModelCircuit(qc, {"q": qc.qregs[0]}, x, w, tuple(observables)),
+        "kernel-paths": _kernel_paths_circuit(),
     }
 
 
@@ -107,7 +148,8 @@ def test_gradients_equal_parameter_shift(name: str) -> None:
         input_gradients=True,
     )
     rng = np.random.default_rng(2)
-    inputs = rng.uniform(-np.pi, np.pi, (1, len(model.inputs)))
+    # Several samples: matrices shared by the batch and per-sample ones take other paths.
+    inputs = rng.uniform(-np.pi, np.pi, (3, len(model.inputs)))
     weights = rng.uniform(-np.pi, np.pi, len(model.weights))
     ours = qnn.backward(inputs, weights)
     want_inputs, want_used = reference.backward(inputs, weights[used])
@@ -168,3 +210,57 @@ def test_hybrid_model_trains_through_torch_connector() -> None:
     assert isinstance(first_layer, torch.nn.Linear)
     assert first_layer.weight.grad is not None
     assert first_layer.weight.grad.abs().sum() > 0
+
+
+def _controlled(matrix: np.ndarray, num_ctrl: int, ctrl_state: int) -> np.ndarray:
+    """Independent reference: ``matrix`` on the last qubit when the controls read ``ctrl_state``
+    (qubit order: controls, then target; little-endian)."""
+    dim = 1 << (num_ctrl + 1)
+    full = np.eye(dim, dtype=complex)
+    for index in range(dim >> 1):
+        if index == ctrl_state:
+            rows = [index, index | (1 << num_ctrl)]
+            full[np.ix_(rows, rows)] = matrix
+    return full
+
+
+def test_annotated_controlled_gates_match_explicit_matrices() -> None:
+    a = ParameterVector("weights", 1)[0]
+    gates = [
+        (
+            AnnotatedOperation(RYGate(a), [InverseModifier(), ControlModifier(2, ctrl_state=2)]),
+            [0, 1, 2],
+            _controlled(RYGate(-0.7).to_matrix(), 2, 2),
+        ),
+        # Two control modifiers: the later one's control comes first in the qubit list.
+        (
+            AnnotatedOperation(
+                RZGate(2 * a), [ControlModifier(1, ctrl_state=0), ControlModifier(1)]
+            ),
+            [3, 0, 2],
+            _controlled(RZGate(1.4).to_matrix(), 2, 0b01),
+        ),
+        (
+            AnnotatedOperation(HGate(), [ControlModifier(1)]),
+            [1, 3],
+            _controlled(HGate().to_matrix(), 1, 1),
+        ),
+    ]
+    qc = QuantumCircuit(4)
+    qc.h([0, 1, 3])
+    reference = Statevector(qc)
+    for gate, qubits, matrix in gates:
+        qc.append(gate, qubits)
+        reference = reference.evolve(Operator(matrix), qargs=qubits)
+    simulator = compile_circuit(qc, [a], [SparsePauliOp("ZZZZ")])
+    state = simulator.statevector(torch.tensor([[0.7]], dtype=torch.float64))[0].numpy()
+    np.testing.assert_allclose(state, reference.data, atol=1e-12)
+
+
+def test_autograd_through_expectation_values_matches_finite_differences() -> None:
+    qc, x, w, observables = _random_circuit()
+    simulator = compile_circuit(qc, list(x) + list(w), observables)
+    params = torch.tensor(
+        np.random.default_rng(4).uniform(-2, 2, (2, len(x) + len(w))), requires_grad=True
+    )
+    assert torch.autograd.gradcheck(simulator.expectation_values, (params,), atol=1e-6)

@@ -12,6 +12,7 @@ import pytest
 
 from qcompile.cli import main
 from qcompile.estimate import (
+    EstimateReport,
     SurfaceCodeModel,
     classical_attention_cost,
     estimate,
@@ -22,11 +23,13 @@ from qcompile.estimate import (
     to_html,
     to_markdown,
 )
+from qcompile.estimate.report import COMPILABLE_KINDS, QRAM_KINDS
 from qcompile.models import count_resources
 from qcompile.models.catalog import ModelSpec, build_model
 from qcompile.qram import lowered_cx_count, qram_lowering_pass_manager
+from tests.qcompile.estimate.conftest import SEQ_LENS
 
-KINDS = ("bucket-brigade", "bb-2q", "qrom", "select-swap", "multiplexer")
+KINDS = COMPILABLE_KINDS
 
 
 @pytest.mark.parametrize("seq_len", [4, 16])
@@ -47,22 +50,36 @@ def test_other_models_closed_form_equals_built(model: str) -> None:
     assert (size.qubits, size.two_qubit_gates) == (built.num_qubits, built.num_two_qubit_gates)
 
 
-def test_report_marks_compiled_and_analytic() -> None:
-    report = estimate("qlaci", [4, 1 << 20], ["multiplexer", "oracle"], ["heron_r2", "ft_logical"])
-    rows = {(r.seq_len, r.qram, r.profile): r for r in report.rows}
+def test_report_marks_compiled_and_analytic(qlaci_report: EstimateReport) -> None:
+    rows = {(r.seq_len, r.qram, r.profile): r for r in qlaci_report.rows}
+    assert len(rows) == len(qlaci_report.rows) == len(SEQ_LENS) * len(QRAM_KINDS) * 2
     compiled = rows[(4, "multiplexer", "heron_r2")]
     assert compiled.source == "compiled"
     assert compiled.two_qubit_depth is not None
-    size = logical_size("qlaci", 4, "multiplexer")
-    assert compiled.logical_qubits == size.qubits
-    assert compiled.logical_two_qubit_gates == size.two_qubit_gates
     for key in [(1 << 20, "multiplexer", "heron_r2"), (4, "oracle", "heron_r2")]:
         assert rows[key].source == "analytic" and rows[key].two_qubit_depth is None
-    for n in (4, 1 << 20):
+    for n in SEQ_LENS:
         ft = rows[(n, "multiplexer", "ft_logical")]
         assert ft.source == "analytic" and ft.fault_tolerant and ft.success_probability is None
-    nothing = estimate("qlaci", [4], ["qrom"], ["heron_r2"], time_budget=0)
+    nothing = estimate("qlaci", [4], ["qrom"], ["heron_r2"], time_budget=0, qdk_seq_lens=())
     assert [r.source for r in nothing.rows] == ["analytic"]
+    assert nothing.qdk == "qdk comparison not requested" and nothing.versions["qiskit"]
+
+
+def test_every_compiled_row_equals_its_closed_form(qlaci_report: EstimateReport) -> None:
+    compiled = [r for r in qlaci_report.rows if r.source == "compiled"]
+    # every kind whose N = 4 circuit is narrow enough compiled (the budget is generous)
+    fits = {k for k in COMPILABLE_KINDS if logical_size("qlaci", 4, k).qubits <= 14}
+    assert {r.qram for r in compiled if r.seq_len == 4} == fits
+    assert len(fits) >= 3
+    for row in compiled:
+        size = logical_size("qlaci", row.seq_len, row.qram)
+        assert (row.logical_qubits, row.logical_two_qubit_gates) == (
+            size.qubits,
+            size.two_qubit_gates,
+        ), row
+        assert row.qubits >= size.qubits - 2  # active device qubits: idle wires may drop out
+        assert row.duration_s and 0 < (row.success_probability or 0) <= 1
 
 
 def _counted_attention_flops(n: int, d: int) -> int:
@@ -146,7 +163,7 @@ class _Collector(HTMLParser):
             self.svgs += 1
         if tag == "polyline":
             self.polylines.append(dict(attrs).get("points") or "")
-        elif tag not in ("meta", "rect", "line"):
+        elif tag not in ("meta", "rect", "line", "circle"):
             self.stack.append(tag)
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -154,7 +171,7 @@ class _Collector(HTMLParser):
             self.polylines.append(dict(attrs).get("points") or "")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("polyline", "rect", "line"):
+        if tag in ("polyline", "rect", "line", "circle"):
             return
         if not self.stack or self.stack.pop() != tag:
             self.balanced = False
@@ -167,13 +184,17 @@ def test_html_is_self_contained_with_one_svg_per_plot() -> None:
         ["qrom", "oracle"],
         ["heron_r2", "ft_logical"],
         time_budget=0,
+        qdk_seq_lens=(),
     )
     page = to_html(report)
     parser = _Collector()
     parser.feed(page)
     assert parser.balanced and not parser.stack
-    assert parser.svgs == 4  # qubits and 2q gates, per profile
-    assert page.count("<svg") == 4
+    assert parser.svgs == 5  # qubits and 2q gates per profile, + physical qubits on ft_logical
+    assert page.count("<svg") == 5
+    # a marker per (kind, N, plot) and per classical point on the two 2q-gate plots
+    assert page.count('<circle class="analytic"') == 2 * 7 * 5 + 7 * 2
+    assert 'class="compiled"' not in page.replace('<tr class="compiled"', "")
     assert parser.polylines and all(p.count(",") >= 2 for p in parser.polylines)
     assert "http" not in page and "<script" not in page
     md = to_markdown(report)
@@ -201,8 +222,14 @@ def test_cli_writes_json_markdown_html(tmp_path: Path, capsys: pytest.CaptureFix
     assert main([*args, "--out", str(tmp_path)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert [r["seq_len"] for r in report["rows"]] == [2, 4, 8]
+    assert report["versions"]["qiskit"] and report["profiles"] == ["heron_r2"]
+    assert report["qdk"] == "qdk comparison: qama has no QRAM lookup to compare"
     assert {p.name for p in tmp_path.iterdir()} == {
         "estimate.json",
         "estimate.md",
         "estimate.html",
     }
+    page_dir = tmp_path / "page"
+    assert main([*args, "--out", str(tmp_path / "data"), "--html", str(page_dir)]) == 0
+    assert [p.name for p in page_dir.iterdir()] == ["estimate.html"]
+    assert main([*args, "--out", str(tmp_path), "--qdk-seq-len", "x"]) == 2

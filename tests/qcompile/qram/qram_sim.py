@@ -5,8 +5,10 @@
 * :func:`sparse_simulate`: an exact state-vector simulator that stores only non-zero
   amplitudes (a dict basis -> amplitude), applying each gate's ``Operator`` matrix. QRAM
   circuits keep a tiny support (ancillas start in |0>), so it runs 50-qubit circuits exactly.
-* :class:`BitSimulator`: a classical simulator of permutation + sign gates over many basis
-  states at once (each qubit is a Python int whose bit k is its value in branch k).
+* :class:`BitSimulator`: a classical simulator of monomial gates (a permutation times phases:
+  X, CX, CCX, SWAP, CSWAP, Z, CZ, P, RZ, relative-phase Toffolis ...) over many basis states at
+  once (each qubit is a Python int whose bit k is its value in branch k). Gates without a fast
+  path are run from their ``Operator`` matrix, which must be monomial.
 """
 
 from __future__ import annotations
@@ -144,11 +146,37 @@ class BitSimulator:
                 phase += float(inst.operation.params[0]) * unpack(vals[q[0]], branches)
             elif name == "cp":
                 phase += float(inst.operation.params[0]) * unpack(vals[q[0]] & vals[q[1]], branches)
-            elif name == "h" and q[0] in self.conjugated:
+            elif (name == "h" and q[0] in self.conjugated) or name == "barrier":
                 continue
             else:
-                raise ValueError(f"BitSimulator cannot run {name}")
+                self._monomial(inst.operation, q, vals, phase, branches, full)
         return vals, sign, phase
+
+    @staticmethod
+    def _monomial(op, q, vals, phase, branches, full) -> None:
+        """Apply a gate whose matrix has one non-zero per column (else ValueError)."""
+        mat = _matrix(op)
+        m = len(q)
+        masks = []
+        for k in range(1 << m):
+            mask = full
+            for j in range(m):
+                mask &= vals[q[j]] if (k >> j) & 1 else vals[q[j]] ^ full
+            masks.append(mask)
+        new = [0] * m
+        for k, mask in enumerate(masks):
+            rows = np.flatnonzero(np.abs(mat[:, k]) > 1e-12)
+            if len(rows) != 1 or abs(abs(mat[rows[0], k]) - 1) > 1e-9:
+                raise ValueError(f"BitSimulator cannot run {op.name} (not a monomial gate)")
+            r = int(rows[0])
+            for j in range(m):
+                if (r >> j) & 1:
+                    new[j] |= mask
+            angle = float(np.angle(mat[r, k]))
+            if mask and abs(angle) > 1e-12:
+                phase += angle * unpack(mask, branches)
+        for j in range(m):
+            vals[q[j]] = new[j]
 
 
 def unpack(value: int, branches: int) -> np.ndarray:

@@ -81,3 +81,17 @@ def test_preset_pass_manager_with_lowering_stage():
         optimization_level=1, basis_gates=["cx", "rz", "sx", "x"], seed_transpiler=1
     ).run(qc)  # without the stage, the reference definition still compiles
     assert plain.num_qubits == 3
+
+
+def test_bb_lean_is_a_kind_everywhere(capsys):
+    from qcompile.cli import main
+    from qcompile.estimate.analytic import logical_size
+
+    assert main(["qram", "--kind", "bb-lean", "-n", "3", "-b", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "bb-lean QRAM, N = 8 words of 2 bit(s)" in out
+    rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[2:10] if line.strip()}
+    assert rows["cx_count"][0] == rows["cx_count"][1]  # analytic == built, exactly
+    lean = logical_size("qlaci", 16, "bb-lean")
+    bb2 = logical_size("qlaci", 16, "bb-2q")
+    assert lean.qubits < bb2.qubits

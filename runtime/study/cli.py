@@ -1,0 +1,111 @@
+"""``qrun study``: run a built-in study's grid on Dask, resumably, and draw its report.
+
+Light at import (argparse only): ``qrun`` starts fast; Dask, numpy and qiskit load when a
+study runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from qcompile.errors import ResourceError
+
+__all__ = ["add_study_parser", "cmd_study", "parse_sizes"]
+
+
+def parse_sizes(tokens: list[str]) -> list[int]:
+    """Sizes from the command line: ints, or ``A..B`` for the powers of two from A to B.
+
+    Raises:
+        ResourceError: If a token is not an int or a range of them.
+    """
+    sizes: list[int] = []
+    for token in tokens:
+        try:
+            if ".." in token:
+                lo, hi = (int(x) for x in token.split("..", 1))
+                if lo < 1 or hi < lo:
+                    raise ValueError(token)
+                size = 1 << (lo - 1).bit_length()
+                while size <= hi:
+                    sizes.append(size)
+                    size <<= 1
+            else:
+                sizes.append(int(token))
+        except ValueError:
+            raise ResourceError(f"bad size {token!r}: use ints or A..B (powers of two)") from None
+    return sizes
+
+
+def add_study_parser(sub: Any) -> None:
+    """Add the ``study`` subcommand to ``qrun``'s subparsers."""
+    p = sub.add_parser("study", help="run a noisy-simulation study (resumable, on Dask)")
+    p.add_argument("name", nargs="?", help="study name (see --list)")
+    p.add_argument("--list", action="store_true", help="list the built-in studies and exit")
+    p.add_argument("--sizes", nargs="+", metavar="N", help="sizes N, or A..B (powers of two)")
+    p.add_argument("--kinds", nargs="+", metavar="KIND", help="QRAM kinds")
+    p.add_argument("--profiles", nargs="+", metavar="NAME", help="device profiles")
+    p.add_argument("--noise-scales", nargs="+", type=float, metavar="S", help="noise scales")
+    p.add_argument("--trajectories", type=int, default=None, help="trajectories per task")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: the study's)")
+    p.add_argument("--idle", action="store_true", help="add idle errors (qram-fidelity)")
+    p.add_argument("--out", default=None, help="directory for results.csv and report.html")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=int, default=None, help="local Dask worker processes")
+    where.add_argument("--scheduler", default=None, help="Dask scheduler tcp://HOST:PORT")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def cmd_study(args: argparse.Namespace) -> int:
+    """Run ``qrun study`` (see :func:`add_study_parser`); returns the exit code."""
+    from runtime.study.definitions import STUDIES, get_study
+
+    if args.list:
+        for spec in STUDIES.values():
+            print(f"{spec.name}: {spec.description}")
+            for axis in spec.axes:
+                default = " ".join(str(v) for v in axis.default)
+                print(f"    {axis.name:<13} {axis.help}; default: {default}")
+        return 0
+    if not args.name:
+        raise ResourceError("name a study (qrun study --list shows them)")
+    spec = get_study(args.name)
+    if not args.out:
+        raise ResourceError("--out DIR is required")
+    values: dict[str, list[Any]] = {}
+    if args.sizes:
+        values["size"] = parse_sizes(args.sizes)
+    if args.kinds:
+        values["kind"] = args.kinds
+    if args.profiles:
+        values["profile"] = args.profiles
+    if args.noise_scales:
+        values["noise_scale"] = args.noise_scales
+    if args.trajectories is not None:
+        values["trajectories"] = [args.trajectories]
+    if args.seed is not None:
+        values["seed"] = [args.seed]
+    if args.idle:
+        values["idle"] = [True]
+    tasks = spec.tasks(values)
+
+    from pathlib import Path
+
+    from runtime.study.plot import write_report
+    from runtime.study.runner import run_study
+
+    run = run_study(
+        spec,
+        tasks,
+        args.out,
+        workers=args.workers,
+        scheduler=args.scheduler,
+        progress=not args.no_progress,
+    )
+    report = write_report(spec, run.results, Path(args.out) / "report.html")
+    print(
+        f"{spec.name}: {run.total} tasks ({run.skipped} already done, {run.ran} run) -> "
+        f"{run.results}, {report}"
+    )
+    return 0
