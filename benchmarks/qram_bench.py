@@ -12,14 +12,16 @@ FakeFez minus its dead couplers) twice, in the same run and with the same seed:
 * ``ours``: :func:`~qcompile.qram.tree_layout.transpile_with_tree_layout`, the best of three
   tree layouts and the ``qram_tree`` layout stage (Qiskit's default layout not among them),
   each with the known-``|0>`` swap rewrite of :mod:`qcompile.qram.known_zero` (skipped past
-  63 qubits), and prints both two-qubit counts, ``ours/O3``, and for the brigades ``/BB``: our count over
-  the PennyLane-style ``bucket-brigade`` at O3 (the query as a user asks for it). With
-  ``--verify`` every compiled circuit passes the ISA check and the Aer-MPS semantic check of
-  :func:`~qcompile.qram.verify.compiled_query_fidelity` (``F``, 1 when exact).
+  63 qubits), and prints both two-qubit counts, ``ours/O3``, and for the brigades ``/BB``:
+  our count over the PennyLane-style ``bucket-brigade`` at O3 (the query as a user asks for
+  it). With ``--verify`` every compiled circuit passes the ISA check and the Aer-MPS semantic
+  check of :func:`~qcompile.qram.verify.compiled_query_fidelity` (``F``, 1 when exact).
 
-Rows not compiled say why in ``note``: ``n>compile-max-n`` (compile time grows past minutes for
-the brigades at N = 64 on this machine), ``> 156 qubits`` (does not fit the device), or
-``oracle`` (a cost model, no circuit).
+Rows not compiled say why in ``note``: ``n>compile-max-n`` (the default 5 keeps the whole run
+to minutes; raise it to compile N = 64 too), ``> 156 qubits`` (does not fit the device: the
+brigades from N = 64 on, except ``bb-lean`` and ``bb-2q`` at N = 64), or ``oracle`` (a cost
+model, no circuit). The known-``|0>`` analysis gives up (plain Sabre routing is kept) past 63
+qubits or when its state grows too large, e.g. for the 3-qubit-node brigade at N = 16.
 """
 
 from __future__ import annotations

@@ -49,7 +49,11 @@ def main(argv: list[str] | None = None) -> int:
                 start = time.perf_counter()
                 tree = two_qubit_count(
                     transpile_with_tree_layout(
-                        circuit, target, candidates=args.candidates, seed_transpiler=args.seed
+                        circuit,
+                        target,
+                        candidates=args.candidates,
+                        include_stage=False,  # tree layouts alone, as the docstring says
+                        seed_transpiler=args.seed,
                     )
                 )
                 tree_s = time.perf_counter() - start

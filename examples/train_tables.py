@@ -33,10 +33,10 @@ sys.path.insert(0, str(ROOT))
 # Per task family: data sizes and epochs, the same for every model of the family (the
 # hybrid models' exact simulation sets the budget; see the doc's "Protocol").
 PROTOCOL: dict[str, dict[str, Any]] = {
-    "needle": {"train_size": 256, "test_size": 200, "epochs": 10},
-    "digits-rows": {"train_size": 256, "test_size": 200, "epochs": 8},
-    "digits-pixels": {"train_size": 128, "test_size": 200, "epochs": 6},
-    "series": {"train_size": 200, "test_size": None, "epochs": 6},
+    "needle": {"train_size": 512, "test_size": 200, "epochs": 12},
+    "digits-rows": {"train_size": 512, "test_size": 200, "epochs": 10},
+    "digits-pixels": {"train_size": 256, "test_size": 200, "epochs": 6},
+    "series": {"train_size": None, "test_size": None, "epochs": 8},
 }
 QUICK: dict[str, dict[str, Any]] = {
     "needle": {"train_size": 32, "test_size": 32, "epochs": 2},
@@ -161,7 +161,8 @@ def _document(
     ]
     for key, sizes in protocol.items():
         test = sizes["test_size"] if sizes["test_size"] is not None else "all (100-step roll-out)"
-        parts.append(f"| {key} | {sizes['train_size']} | {test} | {sizes['epochs']} |")
+        size = sizes["train_size"] if sizes["train_size"] is not None else "all (380 windows)"
+        parts.append(f"| {key} | {size} | {test} | {sizes['epochs']} |")
     parts += [
         "",
         "Tasks: `runtime/train/tasks.py` (needle retrieval with 4-d keys and values; "

@@ -14,18 +14,29 @@ multiplexer: a QRAM-style lookup of 16 controlled rotations is one block), and e
 controlled-X gates becomes one basis permutation. Blocks outside the backward light cone of
 the observables are skipped when computing expectation values, and each qubit's first
 block, when it is an uncontrolled one-qubit block, only prepares the product state
-``(x)_q M_q |0>``, built directly.
+``(x)_q M_q |0>``, built directly. The light cone's last blocks, while they and the
+observables act on at most four qubits ``S``, are folded into the observables
+(``O'_k = T^† O_k T``, one ``2**|S|``-square matrix, built once per batch when the tail reads
+only parameters equal on every row, i.e. weights): the values are ``sum(R * O')`` with
+``R`` the state's overlaps on ``S``.
 
 The state is real-split and batch-innermost, ``(re/im, 2**n, batch)``, so each block is a
 few contiguous, vectorised float64 multiply-adds (torch's complex kernels are several times
-slower). Gradients use the adjoint method: one forward sweep, then one backward sweep that
-un-applies each block to the state and to ``lambda_k = O_k |psi>`` for every observable at
-once, and collects ``G = sum conj(lambda_i) psi_j`` per block (for the product-state
-prefix: ``lambda`` contracted with every other qubit's column, all qubits by divide and
-conquer); then ``d value = 2 Re sum((G @ conj(M)) * dM)`` per block, and the chain rule from
-each block's matrix through the angle table to the parameters runs through torch autograd
-on tiny ``(batch, 2, 2)`` tensors only. No autograd graph is built over the state.
-Everything is float64.
+slower); a multiplexer whose controls are consecutive qubits is applied on the state as it
+lies, other multiplexers on a copy with the controls leading. Gradients use the adjoint
+method: the forward sweep keeps the state after each parametrised block, then one backward
+sweep un-applies each block to ``lambda_k = O'_k |psi>`` for every observable at once, and
+collects ``G = sum conj(lambda_i) psi_j`` per block (for the product-state prefix:
+``lambda`` contracted with every other qubit's column, all qubits by divide and conquer; for
+the folded tail: ``O^T conj(T) R`` pushed through the tail's small matrices); then
+``d value = 2 Re sum((G @ conj(M)) * dM)`` per block. The chain rule from each block's
+matrix to its gates (``F_t = A_t^T E B_t^T`` for the products ``A``/``B`` after and before
+gate ``t``), to the gates' angles (closed-form ``dC / d angle``) and through the affine
+angle table to the parameters is explicit; only angles that are not affine in the
+parameters go through torch autograd, on the angle expressions alone. No autograd graph is
+built over the state. Everything is float64. Sweep buffers of small states are kept
+between calls (per thread) and :meth:`TorchCircuit.release` hands a consumed evaluation's
+states back, so a training step does not page-fault fresh multi-megabyte tensors in.
 
 References:
     Jones & Gacon, "Efficient calculation of gradients in classical simulations of
@@ -34,6 +45,7 @@ References:
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +79,11 @@ _SLICE_MAX = 2
 # The light cone's last blocks are folded into the observables while, with the observables'
 # support, they act on at most this many qubits.
 _TAIL_MAX = 4
+# The forward sweep keeps the state after each parametrised block for the adjoint sweep
+# while they take at most this many bytes; beyond, the adjoint sweep un-computes them.
+_KEEP_BYTES = 1 << 29
+# Sweep buffers are kept between calls while one state takes at most this many bytes.
+_PERSIST_BYTES = 1 << 25
 _TORCH_FUNCTIONS: dict[str, Any] = {
     "sin": torch.sin,
     "cos": torch.cos,
@@ -241,8 +258,11 @@ class _Prepared:
 
 @dataclass(frozen=True)
 class _Group:
-    """Consecutive parts of a block for the chain rule: one part on every control value
-    (``rows`` None) or parts on distinct control values (``rows``: their active indices)."""
+    """Consecutive parts of a block, for the chain rule.
+
+    One part on every control value (``rows`` None) or parts on distinct control values
+    (``rows``: their active indices).
+    """
 
     positions: torch.Tensor
     rows: torch.Tensor | None
@@ -334,6 +354,7 @@ class TorchCircuit:
         self.num_qubits = num_qubits
         self.num_parameters = num_parameters
         self.num_outputs = len(observables)
+        self._local = threading.local()
         rows = len(table.rows)
         coeffs = np.zeros((rows + len(table.constants), num_parameters))
         offsets = np.zeros(rows + len(table.constants))
@@ -365,6 +386,8 @@ class TorchCircuit:
             else torch.zeros((0, 2, 2), dtype=torch.complex128)
         )
         self._blocks = [_Prepared(b, num_qubits, comp_pos) for b in blocks]
+        # Checks the observables' widths before anything reads them.
+        self._diagonal, self._offdiagonal = _compile_observables(num_qubits, observables)
         live: set[int] = set()
         for observable in observables:
             for pauli in observable.paulis:
@@ -379,17 +402,48 @@ class TorchCircuit:
         if self._tail is not None:
             relevant = relevant[: len(relevant) - len(self._tail.blocks)]
             slots = sorted(
-                {sl for b in self._tail.blocks if b.kind == "mat" for c, _ in b.source.parts
-                 for sl in c.slots}
+                {
+                    sl
+                    for b in self._tail.blocks
+                    if b.kind == "mat"
+                    for c, _ in b.source.parts
+                    for sl in c.slots
+                }
             )
-            columns = set(np.flatnonzero(coeffs[slots].any(axis=0))) if slots else set()
-            for slot, _, cols in table.nonlinear:
+            columns = (
+                {int(c) for c in np.flatnonzero(coeffs[slots].any(axis=0))} if slots else set()
+            )
+            for slot, _, used in table.nonlinear:
                 if slot in slots:
-                    columns.update(cols)
+                    columns.update(used)
             self._tail.columns = torch.tensor(sorted(columns), dtype=torch.int64)
         self._light_cone = _split_prefix(relevant)
         self._everything = _split_prefix(self._blocks)
-        self._diagonal, self._offdiagonal = _compile_observables(num_qubits, observables)
+
+    def _workspace(self, purpose: str, batch: int) -> _Workspace:
+        """Buffers for one sweep, kept between calls (per thread) for small states.
+
+        Fresh multi-megabyte tensors cost page faults on every call; big states get fresh
+        buffers, freed after the call.
+        """
+        if (16 * batch << self.num_qubits) > _PERSIST_BYTES:
+            return _Workspace()
+        pools = getattr(self._local, "pools", None)
+        if pools is None:
+            pools = self._local.pools = {}
+        if purpose not in pools:
+            pools[purpose] = _Workspace()
+        work: _Workspace = pools[purpose]
+        return work
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_local"]  # per-thread buffers: neither picklable nor worth keeping
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._local = threading.local()
 
     # ----------------------------------------------------------------- angles and matrices
 
@@ -480,21 +534,50 @@ class TorchCircuit:
 
     def _run(
         self, parameters: torch.Tensor, sequence: _Sequence, keep: bool = False
-    ) -> tuple[torch.Tensor, list[torch.Tensor], list[torch.Tensor], torch.Tensor, list[torch.Tensor]]:
-        """Forward sweep: the real-split state, the prefix's and the main blocks' matrices,
-        the component matrices and (``keep``) the state after each parametrised block."""
+    ) -> tuple[
+        torch.Tensor, list[torch.Tensor], list[torch.Tensor], torch.Tensor, list[torch.Tensor]
+    ]:
+        """Forward sweep: the state, the prefix's, main blocks' and components' matrices.
+
+        With ``keep``, also the state after each parametrised main block.
+        """
         afters: list[torch.Tensor] = []
         with torch.no_grad():
             comps = self._components(parameters)
             heads = [self._matrices(comps, b) for b in sequence.prefix]
             mats = [self._matrices(comps, b) if b.kind == "mat" else comps for b in sequence.main]
             state = _product_state(self.num_qubits, parameters.shape[0], sequence.prefix, heads)
-            work = _Workspace()
+            work = self._workspace("forward", parameters.shape[0])
             for block, m in zip(sequence.main, mats, strict=True):
                 state = _apply(state, block, m, False, work)
                 if keep and block.kind == "mat" and block.parametric:
-                    afters.append(state.clone())
-        return state.clone(), heads, mats, comps, afters
+                    afters.append(self._copy(state))
+            final = self._copy(state)
+        return final, heads, mats, comps, afters
+
+    def _copy(self, state: torch.Tensor) -> torch.Tensor:
+        """A copy of ``state``, into a buffer handed back by :meth:`release` if one fits."""
+        spare = getattr(self._local, "spare", None)
+        if spare:
+            for i, buffer in enumerate(spare):
+                if buffer.shape == state.shape:
+                    return spare.pop(i).copy_(state)
+        return state.clone()
+
+    def release(self, sweep: Evaluation) -> None:
+        """Hand a consumed evaluation's state buffers back for reuse by later sweeps.
+
+        ``sweep`` (its ``state`` and ``afters``) must not be used afterwards.
+        """
+        buffers = [sweep.state, *sweep.afters]
+        if (16 * sweep.parameters.shape[0] << self.num_qubits) > _PERSIST_BYTES:
+            return
+        spare = getattr(self._local, "spare", None)
+        if spare is None:
+            spare = self._local.spare = []
+        known = {b.data_ptr() for b in spare}
+        spare.extend(b for b in buffers if b.data_ptr() not in known)
+        del spare[: max(0, len(spare) - 4 * len(buffers))]
 
     def statevector(self, parameters: torch.Tensor) -> torch.Tensor:
         """Final states, ``(batch, 2**n)`` complex128 in Qiskit's little-endian order.
@@ -526,13 +609,20 @@ class TorchCircuit:
         Returns:
             ``(values, jacobian)``, the Jacobian ``(batch, K, num_parameters)`` or None.
         """
-        sweep = self.evaluate(parameters)
+        sweep = self._evaluate(parameters, keep=jacobian)
         return sweep.values, (self.jacobian(sweep) if jacobian else None)
 
     def evaluate(self, parameters: torch.Tensor) -> Evaluation:
         """The forward sweep: expectation values, with what :meth:`jacobian` needs kept."""
+        return self._evaluate(parameters, keep=True)
+
+    def _evaluate(self, parameters: torch.Tensor, keep: bool) -> Evaluation:
         params = parameters.detach().to(torch.float64)
-        state, heads, mats, comps, afters = self._run(params, self._light_cone, keep=True)
+        if keep:
+            count = sum(b.kind == "mat" and b.parametric for b in self._light_cone.main)
+            state_bytes = 16 * params.shape[0] << self.num_qubits
+            keep = count * state_bytes <= _KEEP_BYTES
+        state, heads, mats, comps, afters = self._run(params, self._light_cone, keep=keep)
         if self._tail is None:
             lam = self._apply_observables(state[0])
             values = (lam * state).sum(dim=(1, 2)).T.contiguous()
@@ -562,27 +652,32 @@ class TorchCircuit:
         params = sweep.parameters
         batch = params.shape[0]
         k_out = sweep.lam.shape[0]
-        if sweep.comps is None or len(sweep.afters) != sum(
-            b.kind == "mat" and b.parametric for b in sequence.main
-        ):
+        if sweep.comps is None:
             sweep = self.evaluate(params)
         assert sweep.comps is not None
+        # The states after each parametrised block, kept by the forward sweep, or (when
+        # they were not kept) the final state, un-computed block by block.
+        kept = len(sweep.afters) == sum(b.kind == "mat" and b.parametric for b in sequence.main)
         afters = list(sweep.afters)
-        # Sliced blocks update in place: never write into the evaluation's own tensor.
+        # Sliced blocks update in place: never write into the evaluation's own tensors.
         in_place = any(b.kind == "mat" and b.mode == "slice" for b in sequence.main)
         lam = sweep.lam.clone() if in_place else sweep.lam
+        psi = sweep.state if kept or not in_place else sweep.state.clone()
         grads: list[tuple[_Prepared, torch.Tensor]] = []
-        work = _Workspace()
+        work = self._workspace("adjoint", batch)
+        psi_work = self._workspace("adjoint-psi", batch)
         with torch.no_grad():
             for block, m in zip(reversed(sequence.main), reversed(sweep.mats), strict=True):
+                psi_p = None
                 if block.kind == "mat" and block.parametric:
-                    psi = afters.pop()
+                    if kept:
+                        psi = afters.pop()
                     if block.mode == "strided":
                         g = _overlaps_strided(psi, lam, block, work)
                         lam = _apply(lam, block, m, True, work)
                     elif block.mode == "perm":
                         lam_p = _permuted(lam, block, work)
-                        psi_p = _permuted(psi, block, work, name="permuted-psi")
+                        psi_p = _permuted(psi, block, psi_work)
                         g = _overlaps_perm(psi_p, lam_p, block, work)
                         lam = _apply(lam, block, m, True, work, permuted=lam_p)
                     else:
@@ -592,6 +687,8 @@ class TorchCircuit:
                     grads.append((block, g.permute(4, 0, 1, 2, 3) @ m.conj().unsqueeze(1)))
                 else:
                     lam = _apply(lam, block, m, True, work)
+                if not kept:
+                    psi = _apply(psi, block, m, True, psi_work, permuted=psi_p)
             if sweep.tail is not None:
                 assert self._tail is not None
                 grads += self._tail.gradients(sweep.tail)
@@ -603,9 +700,8 @@ class TorchCircuit:
                     b.target: h[:, 0, :, 0].T
                     for b, h in zip(sequence.prefix, sweep.heads, strict=True)
                 }
-                lam0 = torch.complex(lam[:, 0], lam[:, 1])
                 envs = _environments(
-                    self.num_qubits, lam0, columns, {sequence.prefix[i].target for i in wanted}
+                    self.num_qubits, lam, columns, {sequence.prefix[i].target for i in wanted}
                 )
                 for i in wanted:
                     block = sequence.prefix[i]
@@ -637,7 +733,33 @@ class TorchCircuit:
         count = sum(v.shape[1] for v in self._kind_slots.values())
         f_all = torch.zeros((batch, k_out, count, 2, 2), dtype=torch.complex128)
         eye = torch.eye(2, dtype=torch.complex128)
+        # Uncontrolled blocks with the same number of parts are handled together.
+        chains: dict[int, list[tuple[_Prepared, torch.Tensor]]] = {}
+        general = []
         for block, e in grads:
+            if all(g.rows is None for g in block.groups):
+                chains.setdefault(len(block.groups), []).append((block, e))
+            else:
+                general.append((block, e))
+        for length, members in chains.items():
+            positions = [
+                torch.tensor([int(b.groups[t].positions[0]) for b, _ in members])
+                for t in range(length)
+            ]
+            mats = [comps[:, pos] for pos in positions]  # (batch, blocks, 2, 2)
+            r = torch.cat([e.sum(dim=2, keepdim=True) for _, e in members], dim=2)
+            product = eye.expand(1, 1, 2, 2)
+            befores = []
+            for c in mats:
+                befores.append(product)
+                product = c @ product
+            for t in range(length - 1, -1, -1):
+                keep = positions[t] < count
+                if bool(keep.any()):
+                    f = r @ befores[t].transpose(-1, -2).unsqueeze(1)
+                    f_all[:, :, positions[t][keep]] += f[:, :, keep]
+                r = mats[t].transpose(-1, -2).unsqueeze(1) @ r
+        for block, e in general:
             product = eye.expand(1, len(block.active), 2, 2)
             befores = []
             for group in block.groups:
@@ -693,7 +815,10 @@ class TorchCircuit:
     def _u_gradients(
         f: torch.Tensor, table: torch.Tensor, slots: torch.Tensor, slot_grad: torch.Tensor
     ) -> None:
-        """``u`` gates: slots (theta/2, phi, lam), ``C = [[c, -e^{il} s], [e^{ip} s, e^{i(p+l)} c]]``."""
+        """``u`` gates, slots (theta/2, phi, lam).
+
+        ``C = [[c, -e^{il} s], [e^{ip} s, e^{i(p+l)} c]]``.
+        """
         a = table[:, slots[0]].unsqueeze(1)
         c = a.cos().to(torch.complex128)
         s = a.sin().to(torch.complex128)
@@ -711,8 +836,10 @@ class TorchCircuit:
             slot_grad.index_add_(2, index, 2.0 * (f * d).real.sum(dim=(-1, -2)))
 
     def _nonlinear_chain(self, params: torch.Tensor, slot_grad: torch.Tensor) -> torch.Tensor:
-        """The Jacobian through angles that are not affine in the parameters (autograd on
-        the angle expressions only: each row's angle depends on that row's parameters)."""
+        """The Jacobian through angles that are not affine in the parameters.
+
+        Autograd on the angle expressions only: each row's angle reads that row only.
+        """
         jac = torch.zeros(
             (params.shape[0], slot_grad.shape[1], self.num_parameters), dtype=torch.float64
         )
@@ -746,7 +873,7 @@ class _AdjointExpectation(torch.autograd.Function):
 
 @dataclass(frozen=True)
 class _TailSweep:
-    """The folded tail in one forward sweep (complex, ``bt`` = 1 or batch):
+    """The folded tail in one forward sweep (complex, ``bt`` = 1 or batch).
 
     ``singles`` each tail block's ``(bt, d, d)`` matrix, ``befores`` the product of the
     blocks before it, ``unitary`` the whole tail ``T`` and ``reduced`` the state's
@@ -760,8 +887,9 @@ class _TailSweep:
 
 
 class _Tail:
-    """The light cone's last blocks when they act on a few qubits ``S`` only (with the
-    observables' support): they are folded into the observables, ``O'_k = T^† O_k T``.
+    """The light cone's last blocks, folded into the observables: ``O'_k = T^† O_k T``.
+
+    Used while the tail blocks and the observables act on a few qubits ``S`` only.
 
     The expectation values are ``sum(R * O')`` with ``R`` the state's ``d x d`` overlaps on
     ``S``, the adjoint sweep starts from ``lambda_k = O'_k psi`` and the tail's own gates
@@ -814,11 +942,13 @@ class _Tail:
         for observable in observables:
             for pauli in observable.paulis:
                 support.update(int(q) for q in np.flatnonzero(pauli.x | pauli.z))
-        if not support or len(support) > _TAIL_MAX:
+        if not support or len(support) > _TAIL_MAX or num_qubits - len(support) < 2:
             return None
         count = 0
         for block in reversed(relevant):
-            if len(support | block.qubits) > _TAIL_MAX:
+            grown = support | block.qubits
+            # Folding pays while the other qubits hold most of the state.
+            if len(grown) > _TAIL_MAX or num_qubits - len(grown) < 2:
                 break
             support |= block.qubits
             count += 1
@@ -855,6 +985,8 @@ class _Tail:
                 phase = label[: len(label) - len(body)]
                 sub = "".join(body[num_qubits - 1 - q] for q in reversed(qubits))
                 matrices[k] += complex(coeff) * Pauli(phase + sub).to_matrix()
+        # The outputs are Re <psi|O|psi>: the Hermitian part of O.
+        matrices = 0.5 * (matrices + matrices.conj().transpose(0, 2, 1))
         return cls(qubits, blocks, local, torch.from_numpy(matrices), num_qubits)
 
     def forward(
@@ -887,13 +1019,11 @@ class _Tail:
         befores = []
         for single in singles:
             befores.append(total)
-            total = single @ total
+            total = _cmatmul(single, total)
         n, batch = len(self.dims) - 1, state.shape[-1]
         front = state[0]  # (2, 2**n, batch) with S leading: (2, d, rest, batch)
         if not self.identity_order:
-            front = front.view((2,) + (2,) * n + (batch,)).permute(
-                0, *(1 + a for a in self.dims)
-            )
+            front = front.view((2,) + (2,) * n + (batch,)).permute(0, *(1 + a for a in self.dims))
         front = front.reshape(2 * d, -1, batch)
         # R[b, i, j] = sum conj(psi_i) psi_j from one Gram matrix of [re; im] per sample.
         rows = front.permute(2, 0, 1).contiguous()
@@ -901,7 +1031,10 @@ class _Tail:
         reduced = torch.complex(
             gram[:, :d, :d] + gram[:, d:, d:], gram[:, :d, d:] - gram[:, d:, :d]
         )
-        folded = total.conj().transpose(-1, -2).unsqueeze(1) @ self.observables @ total.unsqueeze(1)
+        folded = _cmatmul(
+            _cmatmul(total.conj().transpose(-1, -2).unsqueeze(1), self.observables),
+            total.unsqueeze(1),
+        )
         values = (reduced.unsqueeze(1) * folded).sum(dim=(-1, -2)).real
         k_out = folded.shape[1]
         if bt == 1:
@@ -912,9 +1045,17 @@ class _Tail:
                 k_out, 2, d, -1, batch
             )
         else:
-            psi = torch.complex(front[:d], front[d:])
-            lam_c = torch.einsum("bkij,jrb->kirb", folded, psi)
-            lam = torch.stack([lam_c.real, lam_c.imag], dim=1)
+            o_re, o_im = folded.real, folded.imag
+            re, im = front[:d], front[d:]
+            lam = torch.stack(
+                [
+                    torch.einsum("bkij,jrb->kirb", o_re, re)
+                    - torch.einsum("bkij,jrb->kirb", o_im, im),
+                    torch.einsum("bkij,jrb->kirb", o_re, im)
+                    + torch.einsum("bkij,jrb->kirb", o_im, re),
+                ],
+                dim=1,
+            )
         if not self.identity_order:
             lam = lam.reshape((k_out, 2) + (2,) * n + (batch,)).permute(
                 0, 1, *(2 + a for a in self.inverse_dims)
@@ -925,8 +1066,9 @@ class _Tail:
     def gradients(self, sweep: _TailSweep) -> list[tuple[_Prepared, torch.Tensor]]:
         """``(local block, E)`` with ``d value = 2 Re sum(E * dM)`` per control value."""
         t = sweep.unitary  # (bt, d, d)
-        x = self.observables.transpose(-1, -2).unsqueeze(0) @ (
-            t.conj().unsqueeze(1) @ sweep.reduced.unsqueeze(1)
+        x = _cmatmul(
+            self.observables.transpose(-1, -2).unsqueeze(0),
+            _cmatmul(t.conj().unsqueeze(1), sweep.reduced.unsqueeze(1)),
         )  # (batch, K, d, d)
         batch, k_out = x.shape[0], x.shape[1]
         s = len(self.qubits)
@@ -934,12 +1076,21 @@ class _Tail:
         for p in range(len(self.local) - 1, -1, -1):
             block, equation = self.local[p], self.equations[p]
             if equation is not None:
-                f = x @ sweep.befores[p].transpose(-1, -2).unsqueeze(1)
+                f = _cmatmul(x, sweep.befores[p].transpose(-1, -2).unsqueeze(1))
                 e = torch.einsum(equation, f.reshape((batch, k_out) + (2,) * (2 * s)))
                 e = e.reshape(batch, k_out, block.num_values, 2, 2)[:, :, block.active]
                 grads.append((block, e))
-            x = sweep.singles[p].transpose(-1, -2).unsqueeze(1) @ x
+            x = _cmatmul(sweep.singles[p].transpose(-1, -2).unsqueeze(1), x)
         return grads
+
+
+def _cmatmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """``a @ b`` for small (tail-sized) batched matrices, as a broadcast product and sum.
+
+    Torch's batched matmul of ``8x8`` and larger matrices can stall for milliseconds on a
+    busy machine when it runs on several threads; these products are tiny.
+    """
+    return (a.unsqueeze(-1) * b.unsqueeze(-3)).sum(dim=-2)
 
 
 @dataclass(frozen=True)
@@ -985,16 +1136,37 @@ def _environments(
 ) -> dict[int, torch.Tensor]:
     """``env_q[k, i, b] = sum_{x: x_q = i} lam[k, x, b] prod_{p != q} conj(v_p[x_p, b])``.
 
-    Divide and conquer: each half of the qubits is contracted away once per level, so all
-    environments together cost about two contractions of the full tensor.
+    ``lam`` is real-split, ``(K, 2, 2**n, batch)``. Divide and conquer: each half of the
+    qubits is contracted away once per level, so all environments together cost about two
+    contractions of the full tensor.
     """
     k_out, batch = lam.shape[0], lam.shape[-1]
     zero = torch.tensor([[1.0], [0.0]], dtype=torch.complex128)
     weights = {q: columns.get(q, zero).conj() for q in range(num_qubits)}
-    tensor = lam.reshape((k_out,) + (2,) * num_qubits + (batch,))
     order = list(range(num_qubits - 1, -1, -1))  # axis 1 + i holds qubit order[i]
     rest = [q for q in order if q not in wanted]
-    tensor, order = _contract(tensor, order, rest, weights)
+    if not rest:
+        full = torch.complex(lam[:, 0], lam[:, 1])
+        found_all: dict[int, torch.Tensor] = {}
+        _split(full.reshape((k_out,) + (2,) * num_qubits + (batch,)), order, weights, found_all)
+        return found_all
+    # ``lam`` is real-split, ``(K, 2, 2**n, batch)``: the first qubit not wanted is
+    # contracted on the real parts (a qubit left in |0> is a slice), the rest in complex.
+    first = rest[0]
+    view = lam.view(k_out, 2, 1 << (num_qubits - 1 - first), 2, 1 << first, batch)
+    if first not in columns:
+        reduced = torch.complex(view[:, 0, :, 0], view[:, 1, :, 0])
+    else:
+        w = weights[first]
+        wr, wi = w.real.contiguous(), w.imag.contiguous()
+        re = view[:, 0, :, 0] * wr[0] + view[:, 0, :, 1] * wr[1]
+        re -= view[:, 1, :, 0] * wi[0] + view[:, 1, :, 1] * wi[1]
+        im = view[:, 0, :, 0] * wi[0] + view[:, 0, :, 1] * wi[1]
+        im += view[:, 1, :, 0] * wr[0] + view[:, 1, :, 1] * wr[1]
+        reduced = torch.complex(re, im)
+    order.remove(first)
+    tensor = reduced.reshape((k_out,) + (2,) * (num_qubits - 1) + (batch,))
+    tensor, order = _contract(tensor, order, rest[1:], weights)
     found: dict[int, torch.Tensor] = {}
     _split(tensor, order, weights, found)
     return found
@@ -1118,7 +1290,7 @@ def _apply(
             view, oview = state.view(shape8), out.view(shape8)
             xs = [(view[:, 0, :, :, :, j], view[:, 1, :, :, :, j]) for j in range(2)]
             outs = [(oview[:, 0, :, :, :, i], oview[:, 1, :, :, :, i]) for i in range(2)]
-            shape = (values, 1, 1, -1)
+            shape: tuple[int, ...] = (values, 1, 1, -1)
         else:
             shape8 = (lead, 2, a, 2, mid, values, lo, batch)
             view, oview = state.view(shape8), out.view(shape8)
@@ -1219,8 +1391,10 @@ def _overlaps(
 def _overlaps_perm(
     psi: torch.Tensor, lam: torch.Tensor, block: _Prepared, work: _Workspace
 ) -> torch.Tensor:
-    """``G[k, value, i, j, b]`` of a permuted (many control values) block from the
-    permuted ``psi`` and ``lambda``."""
+    """``G[k, value, i, j, b]`` of a permuted (many control values) block.
+
+    ``psi`` and ``lambda`` are the permuted copies.
+    """
     k_out, batch = lam.shape[0], lam.shape[-1]
     values, hi, lo = block.num_values, block.hi, block.lo
     lv = lam.view(k_out, 2, values, hi, 2, lo, batch)

@@ -9,7 +9,7 @@ primitive call per sample and per parameter shift.
 
 The circuit is compiled once, at construction. ``TorchConnector`` calls ``forward`` and then
 ``backward`` with the same arrays; the forward pass keeps its final state, so the backward
-(adjoint) sweep does not simulate again.
+(adjoint) sweep does not simulate again, and hands the sweep's buffers back afterwards.
 """
 
 from __future__ import annotations
@@ -122,6 +122,7 @@ class TorchStatevectorQNN(NeuralNetwork):
         else:
             sweep = self._simulator.evaluate(torch.from_numpy(key))
         jacobian = self._simulator.jacobian(sweep).numpy()
+        self._simulator.release(sweep)  # the sweep is consumed: its buffers can be reused
         ni = self._num_inputs
         input_grad = jacobian[:, :, :ni].copy() if self._input_gradients else None
         return input_grad, jacobian[:, :, ni:].copy()

@@ -1,9 +1,12 @@
 """Explicit QRAM constructions behind one logical query gate.
 
 :class:`QRAMQuery` states what a query does; each construction (bucket brigade, its two-qubit
-variant, QROM, select-swap, multiplexer, and the cost-model oracle) builds a real circuit for it
-and knows its costs in closed form; :class:`QRAMLowering` swaps queries for constructions inside
-a transpiler pipeline.
+variant, the lean brigade ``bb-lean``, QROM, select-swap, multiplexer, and the cost-model
+oracle) builds a real circuit for it and knows its costs in closed form; :class:`QRAMLowering`
+swaps queries for constructions inside a transpiler pipeline. For devices, the ``qram_tree``
+layout stage (:class:`TreeLayoutPlugin`) and the known-``|0>`` swap rewrite
+(:class:`KnownZeroSwaps`) place and route brigades; :mod:`qcompile.qram.verify` checks a
+compiled query against the semantics.
 """
 
 from qcompile.qram.base import (
@@ -15,7 +18,9 @@ from qcompile.qram.base import (
 )
 from qcompile.qram.bucket_brigade import BucketBrigadeQRAM
 from qcompile.qram.bucket_brigade_2q import BucketBrigade2QRAM
-from qcompile.qram.lean_bb import LeanBucketBrigadeQRAM, transpile_lean_bb
+from qcompile.qram.known_zero import KnownZeroAnalysis, KnownZeroSwaps
+from qcompile.qram.layout_plugin import TreeLayoutPlugin, TreeStartingLayouts
+from qcompile.qram.lean_bb import LeanBucketBrigadeQRAM, split_pairs, transpile_lean_bb
 from qcompile.qram.lowering import QRAMLowering, add_qram_lowering, qram_lowering_pass_manager
 from qcompile.qram.multiplexer import MultiplexerQRAM, append_multiplexed_rotation
 from qcompile.qram.oracle import OracleQRAM
@@ -38,6 +43,8 @@ __all__ = [
     "QROM",
     "BucketBrigade2QRAM",
     "BucketBrigadeQRAM",
+    "KnownZeroAnalysis",
+    "KnownZeroSwaps",
     "LeanBucketBrigadeQRAM",
     "MultiplexerQRAM",
     "OracleQRAM",
@@ -48,6 +55,8 @@ __all__ = [
     "QRAMWords",
     "SelectSwapQRAM",
     "TreeLayout",
+    "TreeLayoutPlugin",
+    "TreeStartingLayouts",
     "add_qram_lowering",
     "append_multiplexed_rotation",
     "default_block_bits",
@@ -58,6 +67,7 @@ __all__ = [
     "measure_resources",
     "qram_lowering_pass_manager",
     "reference_circuit",
+    "split_pairs",
     "transpile_lean_bb",
     "transpile_with_tree_layout",
     "tree_layout",

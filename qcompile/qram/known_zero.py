@@ -45,21 +45,42 @@ def _matrix(op: Any, cache: dict[Any, np.ndarray]) -> np.ndarray:
     return cache[key]
 
 
-def known_zero_segments(dag: DAGCircuit, num_inputs: int) -> dict[Qubit, list[bool]] | None:
+def known_zero_segments(
+    dag: DAGCircuit, num_inputs: int, max_support: int = 1 << 17
+) -> dict[Qubit, list[bool]] | None:
     """For each qubit, whether it is ``|0>`` before its first gate and after each of its gates.
+
+    The result is exact in any topological order; the simulation is tried in the order the
+    gates were added to ``dag`` and then in Qiskit's default order, since how many qubits are
+    in superposition at once (the state's size) depends on it.
 
     Args:
         dag: A circuit of bound unitary gates (no measurements, no control flow).
         num_inputs: The first ``num_inputs`` qubits are arbitrary inputs; the rest start in
             ``|0>``.
+        max_support: Give up (return None) when the simulated state, over all inputs, has
+            more non-zero amplitudes than this. Defaults to ``2**17``.
 
     Returns:
         ``{qubit: [zero before gate 1, zero after gate 1, ...]}``, or None when the circuit is
-        too wide to simulate (more than 63 qubits plus input bits) or has a non-unitary op.
+        too wide to simulate (more than 63 qubits plus input bits), its state grows past
+        ``max_support``, or it has a non-unitary op.
     """
-    width = dag.num_qubits()
-    if width + num_inputs > 63:
+    if dag.num_qubits() + num_inputs > 63:
         return None
+    # Exact in any topological order, but the state stays small only when each gate group
+    # (a decomposed Toffoli) finishes before the next starts; try two orders.
+    for order in (_insertion_order, None):  # None: Qiskit's default (by wire) order
+        zero = _segments(dag, num_inputs, max_support, order)
+        if zero is not None:
+            return zero
+    return None
+
+
+def _segments(
+    dag: DAGCircuit, num_inputs: int, max_support: int, order: Any
+) -> dict[Qubit, list[bool]] | None:
+    width = dag.num_qubits()
     index = {q: k for k, q in enumerate(dag.qubits)}
     inputs = np.arange(1 << num_inputs, dtype=np.uint64)
     one = np.uint64(1)
@@ -69,7 +90,7 @@ def known_zero_segments(dag: DAGCircuit, num_inputs: int) -> dict[Qubit, list[bo
     amps = np.ones(len(keys), dtype=complex)
     zero: dict[Qubit, list[bool]] = {q: [index[q] >= num_inputs] for q in dag.qubits}
     cache: dict[Any, np.ndarray] = {}
-    for node in dag.topological_op_nodes():
+    for node in dag.topological_op_nodes(key=order):
         op = node.op
         if op.name == "barrier":
             continue
@@ -105,9 +126,15 @@ def known_zero_segments(dag: DAGCircuit, num_inputs: int) -> dict[Qubit, list[bo
         )
         live = np.abs(amps) > 1e-10
         keys, amps = keys[live], amps[live]
+        if len(keys) > max_support:
+            return None
         for q in node.qargs:
             zero[q].append(not bool(((keys >> np.uint64(index[q])) & one).any()))
     return zero
+
+
+def _insertion_order(node: DAGOpNode) -> str:
+    return f"{node._node_id:012d}"
 
 
 class KnownZeroAnalysis(AnalysisPass):

@@ -70,10 +70,36 @@ class TreeStartingLayouts(AnalysisPass):
         except CompileError:
             return
         by_index = dict(zip(circuit.qubits, dag.qubits, strict=True))
-        self.property_set["sabre_starting_layouts"] = [
-            Layout({by_index[q]: layout[q] for q in circuit.qubits})
-            for layout in found[: self.candidates]
-        ]
+        rank = _component_rank(self.coupling)
+        starts = []
+        for layout in found[: self.candidates]:
+            physical = {by_index[q]: layout[q] for q in circuit.qubits}
+            if rank is not None:
+                if any(p not in rank for p in physical.values()):
+                    continue
+                physical = {v: rank[p] for v, p in physical.items()}
+            starts.append(Layout(physical))
+        self.property_set["sabre_starting_layouts"] = starts
+
+
+def _component_rank(coupling: Target | CouplingMap) -> dict[int, int] | None:
+    """None for a connected device; else physical qubit -> rank in the largest component.
+
+    On a disconnected device (e.g. heron_r2, whose dead couplers isolate two qubits) Qiskit's
+    Sabre lays out per connected component and reads starting layouts in the component's own
+    numbering (an index past the component's size panics), so the starts are translated; the
+    tree layouts never leave the largest component.
+    """
+    import rustworkx as rx
+
+    cmap = coupling if isinstance(coupling, CouplingMap) else coupling.build_coupling_map()
+    if cmap is None:
+        return None
+    components = [sorted(c) for c in rx.connected_components(cmap.graph.to_undirected())]
+    if len(components) <= 1:
+        return None
+    largest = max(components, key=lambda c: len(c))
+    return {p: k for k, p in enumerate(largest)}
 
 
 class TreeLayoutPlugin(PassManagerStagePlugin):

@@ -30,8 +30,13 @@ For ``N = 16``, ``b = 1`` (worst-case words) this is 208 CX before routing with 
 loaded (``fanout_levels=0``), 120 with one fanout level and 64 with all, against 536 for the
 2q-node brigade and 952 for the 3-qubit-node one. The interaction graph still contains a
 triangle per node (router, port, input wire), so it cannot be embedded in heavy-hex without
-SWAPs; :func:`transpile_lean_bb` places it with Qiskit's layout or the tree layouts of
-:mod:`qcompile.qram.tree_layout` and leaves routing and the rest of the O3 pipeline to Qiskit.
+SWAPs; :func:`transpile_lean_bb` places it with the tree layouts of
+:mod:`qcompile.qram.tree_layout` and the ``qram_tree`` layout stage, routes with Qiskit's Sabre
+and turns routing SWAPs next to a known ``|0>`` into 2-CX moves (:mod:`qcompile.qram.known_zero`).
+
+Registered as kind ``bb-lean``. Its costs depend on the words only through the folded leaf
+level's ``CZ`` gates in ``"bits"`` mode: :meth:`LeanBucketBrigadeQRAM.count` (words known) is
+exact, ``resources(n, b)`` alone is the worst case (see :meth:`LeanBucketBrigadeQRAM.resources`).
 """
 
 from __future__ import annotations

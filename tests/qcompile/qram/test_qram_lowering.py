@@ -95,3 +95,20 @@ def test_bb_lean_is_a_kind_everywhere(capsys):
     lean = logical_size("qlaci", 16, "bb-lean")
     bb2 = logical_size("qlaci", 16, "bb-2q")
     assert lean.qubits < bb2.qubits
+
+
+def test_pipeline_compiles_bb_lean_with_the_qram_tree_layout_stage():
+    from qiskit import QuantumRegister
+
+    from hardware_profiles import load_profile
+    from qcompile.pipeline import CompileOptions, compile_circuit
+
+    theta = ParameterVector("theta", 4)
+    address, target = QuantumRegister(2, "address"), QuantumRegister(1, "target")
+    logical = QuantumCircuit(address, target)
+    logical.h(address)
+    logical.append(QRAMQuery(QRAMWords.angles(list(theta))), [*address, *target])
+    options = CompileOptions(qram="bb-lean", layout_method="qram_tree")
+    result = compile_circuit(logical, load_profile("heron_r2"), options)
+    assert "qram_query" not in result.circuit.count_ops()
+    assert result.report.equivalence["status"] == "equivalent"
