@@ -10,7 +10,7 @@ to its baselines by name:
   ``φ(q)``), ``mean-pool`` (an MLP on the mean token: cannot know which pair is asked for).
 * digits: ``lstm``, ``gru``, ``transformer``, ``ssm`` (a diagonal linear state-space
   recurrence), each sized to the parameter count of ``vit-mha`` (:class:`TinyViT` with
-  standard multi-head attention, the reference QAMA's attention is compared against).
+  standard multi-head attention and mean pooling, like QAMA: its reference).
 * series: ``transformer`` (QASA's classical Transformer: 4 encoder layers, shrunk to width 16)
   and ``bottleneck`` (QASA's encoder with its 9-qubit circuit replaced by an 8→9→8 tanh MLP).
 """
@@ -389,7 +389,7 @@ BASELINES: dict[str, dict[str, ModelFactory]] = {
         "gru": _digits(_digits_model("gru"), "gru"),
         "transformer": _digits(_digits_model("transformer"), "transformer"),
         "ssm": _digits(_digits_model("ssm"), "ssm"),
-        "vit-mha": _digits(lambda info, target: TinyViT(info), "vit-mha"),
+        "vit-mha": _digits(lambda info, target: TinyViT(info, pool="mean"), "vit-mha"),
     },
     "series": {
         "transformer": _series(lambda info: SeriesTransformer(info), "transformer"),
