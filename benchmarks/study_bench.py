@@ -23,14 +23,12 @@ import time
 
 import numpy as np
 from qiskit import QuantumCircuit
-from qiskit.circuit.library import UnitaryGate
-from qiskit.quantum_info import DensityMatrix, Operator, Statevector, partial_trace
+from qiskit.quantum_info import DensityMatrix, Statevector, partial_trace
 from qiskit_aer import AerSimulator
-from qiskit_aer.noise import pauli_error
 
-from qcompile.qram.base import CX_COST
 from runtime.trajectories import (
     PauliNoise,
+    aer_noisy_circuit,
     qram_input,
     qram_kept_qubits,
     qram_query_circuit,
@@ -38,35 +36,13 @@ from runtime.trajectories import (
     simulate_trajectories,
 )
 
-_CHARS = {(0, 0): "I", (1, 0): "X", (0, 1): "Z", (1, 1): "Y"}
-
-
-def depolarizing(k: int, p: float):
-    terms = [("I" * k, 1.0 - p)]
-    for pauli in range(1, 4**k):
-        chars = [_CHARS[((pauli >> 2 * j) & 1, (pauli >> (2 * j + 1)) & 1)] for j in range(k)]
-        terms.append(("".join(reversed(chars)), p / (4**k - 1)))
-    return pauli_error(terms)
-
-
-def noisy_aer_circuit(circuit: QuantumCircuit, noise: PauliNoise) -> QuantumCircuit:
-    noisy = QuantumCircuit(circuit.num_qubits)
-    for inst in circuit.data:
-        qubits = [circuit.find_bit(q).index for q in inst.qubits]
-        noisy.append(UnitaryGate(Operator(inst.operation)), qubits)
-        k = len(qubits)
-        p = noise.one_qubit if k == 1 else 1 - (1 - noise.two_qubit) ** CX_COST[inst.operation.name]
-        if p > 0:
-            noisy.append(depolarizing(k, p), qubits)
-    return noisy
-
 
 def aer_trajectories(circuit, initial, noise, keep, shots: int, seed: int):
     traced = [q for q in range(circuit.num_qubits) if q not in keep]
     ideal = partial_trace(Statevector(initial.statevector()).evolve(circuit), traced).data
     qc = QuantumCircuit(circuit.num_qubits)
     qc.set_statevector(Statevector(initial.statevector()))
-    qc.compose(noisy_aer_circuit(circuit, noise), inplace=True)
+    qc.compose(aer_noisy_circuit(circuit, noise), inplace=True)
     qc.save_statevector(pershot=True)
     sim = AerSimulator(method="statevector", seed_simulator=seed)
     start = time.perf_counter()
@@ -82,7 +58,7 @@ def aer_density_matrix(circuit, initial, noise, keep) -> float:
     traced = [q for q in range(circuit.num_qubits) if q not in keep]
     qc = QuantumCircuit(circuit.num_qubits)
     qc.set_density_matrix(DensityMatrix(initial.statevector()))
-    qc.compose(noisy_aer_circuit(circuit, noise), inplace=True)
+    qc.compose(aer_noisy_circuit(circuit, noise), inplace=True)
     qc.save_density_matrix()
     rho = AerSimulator(method="density_matrix").run(qc).result().data()["density_matrix"]
     ideal = partial_trace(Statevector(initial.statevector()).evolve(circuit), traced).data

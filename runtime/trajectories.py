@@ -56,6 +56,7 @@ __all__ = [
     "Branches",
     "PauliNoise",
     "TrajectoryResult",
+    "aer_noisy_circuit",
     "monomial_form",
     "qram_input",
     "qram_kept_qubits",
@@ -298,6 +299,45 @@ def _transpiled_cx(operation: Instruction) -> int:
     qc.append(operation, range(operation.num_qubits))
     lowered = transpile(qc, basis_gates=["cx", "u"], optimization_level=0)
     return int(lowered.count_ops().get("cx", 0))
+
+
+def aer_noisy_circuit(circuit: QuantumCircuit, noise: PauliNoise) -> QuantumCircuit:
+    """The same circuit with ``noise``'s gate errors as explicit Aer Pauli channels.
+
+    Every gate becomes its :class:`~qiskit.circuit.library.UnitaryGate` followed by the
+    depolarizing channel the trajectories sample after it, so Aer's density-matrix or
+    statevector simulators give the reference these trajectories are checked against.
+
+    Raises:
+        CircuitInputError: If ``noise`` has idle errors (they depend on the layering, which
+            Aer does not share).
+    """
+    from qiskit.circuit.library import UnitaryGate
+    from qiskit.quantum_info import Operator
+
+    if noise.idle:
+        raise CircuitInputError("aer_noisy_circuit covers gate errors only, not idle noise")
+    noisy = QuantumCircuit(circuit.num_qubits)
+    for inst in circuit.data:
+        if inst.operation.name in _SKIPPED:
+            continue
+        qubits = [circuit.find_bit(q).index for q in inst.qubits]
+        noisy.append(UnitaryGate(Operator(inst.operation)), qubits)
+        p = noise.gate_error(len(qubits), _cx_cost(inst.operation))
+        if p > 0:
+            noisy.append(_depolarizing(len(qubits), p), qubits)
+    return noisy
+
+
+def _depolarizing(k: int, p: float) -> Instruction:
+    from qiskit_aer.noise import pauli_error
+
+    chars = {(0, 0): "I", (1, 0): "X", (0, 1): "Z", (1, 1): "Y"}
+    terms = [("I" * k, 1.0 - p)]
+    for pauli in range(1, 4**k):
+        label = [chars[((pauli >> 2 * j) & 1, (pauli >> (2 * j + 1)) & 1)] for j in range(k)]
+        terms.append(("".join(reversed(label)), p / (4**k - 1)))
+    return pauli_error(terms).to_instruction()
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from qcompile.qram.registry import CONSTRUCTIONS
 from runtime.trajectories import (
     Branches,
     PauliNoise,
+    aer_noisy_circuit,
     monomial_form,
     qram_input,
     qram_kept_qubits,
@@ -201,3 +202,19 @@ def test_custom_gates_sharing_a_name_are_read_separately() -> None:
     state, phase_out = _run_batch(_compile(qc, PauliNoise()), initial.bits.T.copy(), [[]])
     ours = Branches(state.T, initial.amplitudes * np.exp(1j * phase_out)).statevector()
     assert np.allclose(ours, Statevector(initial.statevector()).evolve(qc).data)
+
+
+def test_aer_noisy_circuit_is_the_reference_channel() -> None:
+    circuit = qram_query_circuit("bucket-brigade", 2, seed=3)
+    initial = qram_input(circuit, "one")
+    noise = PauliNoise(one_qubit=0.02, two_qubit=0.01)
+    noisy = QuantumCircuit(circuit.num_qubits)
+    noisy.set_density_matrix(DensityMatrix(initial.statevector()))
+    noisy.compose(aer_noisy_circuit(circuit, noise), inplace=True)
+    noisy.save_density_matrix()
+    rho = AerSimulator(method="density_matrix").run(noisy).result().data()["density_matrix"]
+    ideal = Statevector(initial.statevector()).evolve(circuit)
+    fidelity = float(np.real(np.conj(ideal.data) @ np.asarray(rho) @ ideal.data))
+    assert fidelity == pytest.approx(_aer_fidelity(circuit, initial, noise), abs=1e-12)
+    with pytest.raises(CircuitInputError, match="idle"):
+        aer_noisy_circuit(circuit, PauliNoise(idle=0.1))
