@@ -9,14 +9,25 @@ Use :class:`QRAMLowering` in any ``PassManager``, or :func:`add_qram_lowering` t
 
 Without it, a preset pass manager still compiles a query, through its reference definition
 (one multi-controlled gate per word: correct and expensive).
+
+After lowering, :func:`add_qram_lowering` writes symbolic phase gates with ``rz``
+(``P(t) = e^{it/2} RZ(t)``, ``CP(t) = e^{it/4} RZ_c(t/2) CRZ(t)``): translating ``p``/``cp``
+with a ParameterExpression angle gives the DAG a symbolic global phase, and Qiskit's
+BasisTranslator then slows down badly in that expression on every later gate it substitutes
+(Qiskit issue #16520): QLACI with a bucket brigade hung for minutes. In ``"ry"`` mode the
+dropped phases of the two kickback passes cancel exactly; whatever does not cancel is put back
+on the circuit's global phase. A circuit lowered with :func:`qram_lowering_pass_manager` alone
+keeps the construction's gates (the ones its closed-form costs count).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from qiskit.circuit import AncillaRegister
-from qiskit.converters import circuit_to_dag
+import sympy
+from qiskit.circuit import AncillaRegister, ParameterExpression, QuantumCircuit
+from qiskit.circuit.library import CRZGate, RZGate
+from qiskit.converters import circuit_to_dag, dag_to_circuit
 from qiskit.dagcircuit import DAGCircuit, DAGOpNode
 from qiskit.transpiler import PassManager, StagedPassManager, TransformationPass
 
@@ -24,7 +35,55 @@ from qcompile.errors import CompileError
 from qcompile.qram.query import QRAMQuery
 from qcompile.qram.registry import get_construction
 
-__all__ = ["QRAMLowering", "add_qram_lowering", "qram_lowering_pass_manager"]
+__all__ = [
+    "QRAMLowering",
+    "add_qram_lowering",
+    "qram_lowering_pass_manager",
+    "symbolic_phases_as_rz",
+]
+
+
+def _is_symbolic(angle: Any) -> bool:
+    return isinstance(angle, ParameterExpression) and bool(angle.parameters)
+
+
+def symbolic_phases_as_rz(circuit: QuantumCircuit) -> QuantumCircuit:
+    """``circuit`` with its symbolic ``p``/``cp`` gates written with ``rz``/``crz``.
+
+    The operator is unchanged: the global phases dropped by the rewrite are summed exactly
+    (sympy) and whatever does not cancel is added to ``global_phase``.
+
+    Args:
+        circuit: A circuit of standard gates, e.g. a built QRAM construction.
+
+    Returns:
+        A new circuit (``circuit`` itself when it has no symbolic ``p``/``cp``).
+    """
+    if not any(
+        inst.operation.name in ("p", "cp") and _is_symbolic(inst.operation.params[0])
+        for inst in circuit.data
+    ):
+        return circuit
+    out = circuit.copy_empty_like()
+    dropped: list[Any] = []
+    for inst in circuit.data:
+        op, qubits = inst.operation, inst.qubits
+        angle: Any = op.params[0] if op.params else None
+        if op.name == "p" and _is_symbolic(angle):
+            out.append(RZGate(angle), qubits)
+            dropped.append(angle / 2)
+        elif op.name == "cp" and _is_symbolic(angle):
+            out.append(RZGate(angle / 2), [qubits[0]])
+            out.append(CRZGate(angle), qubits)
+            dropped.append(angle / 4)
+        else:
+            out.append(inst)
+    rest = sympy.expand(sum((term.sympify() for term in dropped), sympy.Integer(0)))
+    if rest.free_symbols:  # "phase" words: keep the (slow to translate) symbolic phase, exact
+        out.global_phase += sum(dropped[1:], dropped[0])
+    elif rest != 0:
+        out.global_phase += float(rest)
+    return out
 
 
 class QRAMLowering(TransformationPass):
@@ -93,6 +152,21 @@ class QRAMLowering(TransformationPass):
         return new_dag
 
 
+class SymbolicPhasesAsRZ(TransformationPass):
+    """Rewrite symbolic ``p``/``cp`` gates with :func:`symbolic_phases_as_rz`.
+
+    :func:`add_qram_lowering` runs it after :class:`QRAMLowering`, so that the lowered
+    construction (whose gates the closed-form costs count) stays as built while the
+    BasisTranslator never sees a symbolic phase gate.
+    """
+
+    def run(self, dag: DAGCircuit) -> DAGCircuit:
+        """Rewrite ``dag`` (returned unchanged when it has no symbolic ``p``/``cp``)."""
+        circuit = dag_to_circuit(dag, copy_operations=False)
+        out = symbolic_phases_as_rz(circuit)
+        return dag if out is circuit else circuit_to_dag(out, copy_operations=False)
+
+
 def qram_lowering_pass_manager(kind: str, **options: Any) -> PassManager:
     """A one-pass ``PassManager`` running :class:`QRAMLowering` (usable as a stage)."""
     return PassManager([QRAMLowering(kind, **options)])
@@ -109,6 +183,6 @@ def add_qram_lowering(pm: StagedPassManager, kind: str, **options: Any) -> Stage
     Returns:
         The same ``pm``, modified.
     """
-    lowering = qram_lowering_pass_manager(kind, **options)
+    lowering = PassManager([QRAMLowering(kind, **options), SymbolicPhasesAsRZ()])
     pm.pre_init = lowering if pm.pre_init is None else lowering + pm.pre_init
     return pm
