@@ -34,9 +34,11 @@ matrix to its gates (``F_t = A_t^T E B_t^T`` for the products ``A``/``B`` after 
 gate ``t``), to the gates' angles (closed-form ``dC / d angle``) and through the affine
 angle table to the parameters is explicit; only angles that are not affine in the
 parameters go through torch autograd, on the angle expressions alone. No autograd graph is
-built over the state. Everything is float64. Sweep buffers of small states are kept
-between calls (per thread) and :meth:`TorchCircuit.release` hands a consumed evaluation's
-states back, so a training step does not page-fault fresh multi-megabyte tensors in.
+built over the state. Everything is float64. Sweep buffers of small states (the product
+state, block outputs, the prefix's contractions) are kept between calls (per thread), kept
+states and ``lambda`` are written straight into buffers that :meth:`TorchCircuit.release`
+hands back from a consumed evaluation, so a training step does not page-fault fresh
+multi-megabyte tensors in (a step of the 11-qubit benchmark took a few thousand faults).
 
 References:
     Jones & Gacon, "Efficient calculation of gradients in classical simulations of
@@ -546,30 +548,48 @@ class TorchCircuit:
             comps = self._components(parameters)
             heads = [self._matrices(comps, b) for b in sequence.prefix]
             mats = [self._matrices(comps, b) if b.kind == "mat" else comps for b in sequence.main]
-            state = _product_state(self.num_qubits, parameters.shape[0], sequence.prefix, heads)
             work = self._workspace("forward", parameters.shape[0])
+            state = _product_state(
+                self.num_qubits, parameters.shape[0], sequence.prefix, heads, work
+            )
             for block, m in zip(sequence.main, mats, strict=True):
-                state = _apply(state, block, m, False, work)
+                sliced = block.kind == "mat" and block.mode == "slice"
+                if sliced and afters and state is afters[-1]:
+                    # A kept state must not be updated in place.
+                    state = work.get("state", tuple(state.shape), avoid=state).copy_(state)
                 if keep and block.kind == "mat" and block.parametric:
-                    afters.append(self._copy(state))
+                    if sliced:  # updates in place
+                        state = _apply(state, block, m, False, work)
+                        afters.append(self._copy(state))
+                    else:
+                        state = _apply(
+                            state, block, m, False, work, target=self._buffer(tuple(state.shape))
+                        )
+                        afters.append(state)
+                    continue
+                state = _apply(state, block, m, False, work)
             final = self._copy(state)
         return final, heads, mats, comps, afters
 
     def _copy(self, state: torch.Tensor) -> torch.Tensor:
         """A copy of ``state``, into a buffer handed back by :meth:`release` if one fits."""
+        return self._buffer(tuple(state.shape)).copy_(state)
+
+    def _buffer(self, shape: tuple[int, ...]) -> torch.Tensor:
+        """An uninitialised float64 tensor: one handed back by :meth:`release` if one fits."""
         spare = getattr(self._local, "spare", None)
         if spare:
             for i, buffer in enumerate(spare):
-                if buffer.shape == state.shape:
-                    return spare.pop(i).copy_(state)
-        return state.clone()
+                if tuple(buffer.shape) == shape:
+                    return spare.pop(i)
+        return torch.empty(shape, dtype=torch.float64)
 
     def release(self, sweep: Evaluation) -> None:
         """Hand a consumed evaluation's state buffers back for reuse by later sweeps.
 
-        ``sweep`` (its ``state`` and ``afters``) must not be used afterwards.
+        ``sweep`` (its ``state``, ``lam`` and ``afters``) must not be used afterwards.
         """
-        buffers = [sweep.state, *sweep.afters]
+        buffers = [sweep.state, sweep.lam, *sweep.afters]
         if (16 * sweep.parameters.shape[0] << self.num_qubits) > _PERSIST_BYTES:
             return
         spare = getattr(self._local, "spare", None)
@@ -701,7 +721,11 @@ class TorchCircuit:
                     for b, h in zip(sequence.prefix, sweep.heads, strict=True)
                 }
                 envs = _environments(
-                    self.num_qubits, lam, columns, {sequence.prefix[i].target for i in wanted}
+                    self.num_qubits,
+                    lam,
+                    columns,
+                    {sequence.prefix[i].target for i in wanted},
+                    self._workspace("environments", batch),
                 )
                 for i in wanted:
                     block = sequence.prefix[i]
@@ -1026,7 +1050,9 @@ class _Tail:
             front = front.view((2,) + (2,) * n + (batch,)).permute(0, *(1 + a for a in self.dims))
         front = front.reshape(2 * d, -1, batch)
         # R[b, i, j] = sum conj(psi_i) psi_j from one Gram matrix of [re; im] per sample.
-        rows = front.permute(2, 0, 1).contiguous()
+        work = circuit._workspace("tail", batch)
+        rows = work.get("rows", (batch, 2 * d, front.shape[1]))
+        rows.copy_(front.permute(2, 0, 1))
         gram = rows @ rows.transpose(1, 2)
         reduced = torch.complex(
             gram[:, :d, :d] + gram[:, d:, d:], gram[:, :d, d:] - gram[:, d:, :d]
@@ -1041,9 +1067,13 @@ class _Tail:
             # [re; im] of O' psi as one real matrix product on the leading qubits.
             o_re, o_im = folded[0].real, folded[0].imag
             w = torch.stack([torch.cat([o_re, -o_im], 2), torch.cat([o_im, o_re], 2)], 1)
-            lam = (w.reshape(k_out * 2 * d, 2 * d) @ front.reshape(2 * d, -1)).view(
-                k_out, 2, d, -1, batch
-            )
+            product = circuit._buffer((k_out, 2, 1 << n, batch)) if self.identity_order else None
+            flat = (k_out * 2 * d, front.shape[1] * batch)
+            lam = torch.matmul(
+                w.reshape(k_out * 2 * d, 2 * d),
+                front.reshape(2 * d, -1),
+                out=None if product is None else product.view(flat),
+            ).view(k_out, 2, d, -1, batch)
         else:
             o_re, o_im = folded.real, folded.imag
             re, im = front[:d], front[d:]
@@ -1085,12 +1115,29 @@ class _Tail:
 
 
 def _cmatmul(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """``a @ b`` for small (tail-sized) batched matrices, as a broadcast product and sum.
+    """``a @ b`` for small (tail-sized) batched matrices.
 
     Torch's batched matmul of ``8x8`` and larger matrices can stall for milliseconds on a
-    busy machine when it runs on several threads; these products are tiny.
+    busy machine when it runs on several threads, and a broadcast product materialises a
+    ``d`` times larger temporary: when one operand is shared by the whole batch the product
+    is one plain matrix product, else a sum over the contracted index.
     """
-    return (a.unsqueeze(-1) * b.unsqueeze(-3)).sum(dim=-2)
+    lead_a, lead_b = tuple(a.shape[:-2]), tuple(b.shape[:-2])
+    width = max(len(lead_a), len(lead_b))
+    lead_a = (1,) * (width - len(lead_a)) + lead_a
+    lead_b = (1,) * (width - len(lead_b)) + lead_b
+    shape = tuple(max(x, y) for x, y in zip(lead_a, lead_b, strict=True))
+    n, k, m = a.shape[-2], a.shape[-1], b.shape[-1]
+    if all(size == 1 for size in b.shape[:-2]):
+        rows = a.expand(*shape, n, k).reshape(-1, k)
+        return (rows @ b.reshape(k, m)).view(*shape, n, m)
+    if all(size == 1 for size in a.shape[:-2]):
+        cols = b.expand(*shape, k, m).transpose(-1, -2).reshape(-1, k)
+        return (cols @ a.reshape(n, k).T).view(*shape, m, n).transpose(-1, -2)
+    out = a[..., :, :1] * b[..., :1, :]
+    for j in range(1, k):
+        out = out + a[..., :, j : j + 1] * b[..., j : j + 1, :]
+    return out
 
 
 @dataclass(frozen=True)
@@ -1119,27 +1166,56 @@ def _split_prefix(blocks: list[_Prepared]) -> _Sequence:
 
 
 def _product_state(
-    num_qubits: int, batch: int, prefix: list[_Prepared], heads: list[torch.Tensor]
+    num_qubits: int,
+    batch: int,
+    prefix: list[_Prepared],
+    heads: list[torch.Tensor],
+    work: _Workspace | None = None,
 ) -> torch.Tensor:
-    """``(x)_q M_q |0>`` as a real-split state ``(1, 2, 2**n, batch)``."""
+    """``(x)_q M_q |0>`` as a real-split state ``(1, 2, 2**n, batch)``.
+
+    The high and the low half of the qubits are small products; the state is their outer
+    product, written into a ``work`` buffer when one is given.
+    """
     columns = {b.target: h[:, 0, :, 0].T for b, h in zip(prefix, heads, strict=True)}
     zero = torch.tensor([[1.0], [0.0]], dtype=torch.complex128)
-    psi = torch.ones((1, batch), dtype=torch.complex128)
-    for q in range(num_qubits - 1, -1, -1):
-        v = columns.get(q, zero)  # (2, batch or 1)
-        psi = (psi[:, None, :] * v[None, :, :]).reshape(-1, batch)
-    return torch.stack([psi.real, psi.imag]).unsqueeze(0).contiguous()
+
+    def half(qubits: range) -> torch.Tensor:
+        psi = torch.ones((1, batch), dtype=torch.complex128)
+        for q in qubits:
+            v = columns.get(q, zero)  # (2, batch or 1)
+            psi = (psi[:, None, :] * v[None, :, :]).reshape(-1, batch)
+        return psi
+
+    low_count = num_qubits // 2
+    high = half(range(num_qubits - 1, low_count - 1, -1)).unsqueeze(1)  # (H, 1, batch)
+    low = half(range(low_count - 1, -1, -1)).unsqueeze(0)  # (1, L, batch)
+    hr, hi, lr, li = high.real, high.imag, low.real, low.imag
+    shape = (1, 2, 1 << num_qubits, batch)
+    out = torch.empty(shape, dtype=torch.float64) if work is None else work.get("product", shape)
+    view = out.view(2, high.shape[0], low.shape[1], batch)
+    torch.mul(hr, lr, out=view[0])
+    view[0].addcmul_(hi, li, value=-1.0)
+    torch.mul(hr, li, out=view[1])
+    view[1].addcmul_(hi, lr)
+    return out
 
 
 def _environments(
-    num_qubits: int, lam: torch.Tensor, columns: dict[int, torch.Tensor], wanted: set[int]
+    num_qubits: int,
+    lam: torch.Tensor,
+    columns: dict[int, torch.Tensor],
+    wanted: set[int],
+    work: _Workspace | None = None,
 ) -> dict[int, torch.Tensor]:
     """``env_q[k, i, b] = sum_{x: x_q = i} lam[k, x, b] prod_{p != q} conj(v_p[x_p, b])``.
 
     ``lam`` is real-split, ``(K, 2, 2**n, batch)``. Divide and conquer: each half of the
     qubits is contracted away once per level, so all environments together cost about two
-    contractions of the full tensor.
+    contractions of the full tensor. Intermediates go into ``work`` buffers (every tensor
+    alive at once has a different shape) when one is given.
     """
+    work = _Workspace() if work is None else work
     k_out, batch = lam.shape[0], lam.shape[-1]
     zero = torch.tensor([[1.0], [0.0]], dtype=torch.complex128)
     weights = {q: columns.get(q, zero).conj() for q in range(num_qubits)}
@@ -1148,40 +1224,55 @@ def _environments(
     if not rest:
         full = torch.complex(lam[:, 0], lam[:, 1])
         found_all: dict[int, torch.Tensor] = {}
-        _split(full.reshape((k_out,) + (2,) * num_qubits + (batch,)), order, weights, found_all)
+        _split(
+            full.reshape((k_out,) + (2,) * num_qubits + (batch,)), order, weights, found_all, work
+        )
         return found_all
     # ``lam`` is real-split, ``(K, 2, 2**n, batch)``: the first qubit not wanted is
     # contracted on the real parts (a qubit left in |0> is a slice), the rest in complex.
     first = rest[0]
     view = lam.view(k_out, 2, 1 << (num_qubits - 1 - first), 2, 1 << first, batch)
+    shape = (k_out, 1 << (num_qubits - 1 - first), 1 << first, batch)
+    reduced = torch.view_as_complex(work.get("first", (*shape, 2)))
+    re, im = torch.view_as_real(reduced).unbind(-1)
     if first not in columns:
-        reduced = torch.complex(view[:, 0, :, 0], view[:, 1, :, 0])
+        re.copy_(view[:, 0, :, 0])
+        im.copy_(view[:, 1, :, 0])
     else:
         w = weights[first]
         wr, wi = w.real.contiguous(), w.imag.contiguous()
-        re = view[:, 0, :, 0] * wr[0] + view[:, 0, :, 1] * wr[1]
-        re -= view[:, 1, :, 0] * wi[0] + view[:, 1, :, 1] * wi[1]
-        im = view[:, 0, :, 0] * wi[0] + view[:, 0, :, 1] * wi[1]
-        im += view[:, 1, :, 0] * wr[0] + view[:, 1, :, 1] * wr[1]
-        reduced = torch.complex(re, im)
+        torch.mul(view[:, 0, :, 0], wr[0], out=re)
+        re.addcmul_(view[:, 0, :, 1], wr[1])
+        re.addcmul_(view[:, 1, :, 0], wi[0], value=-1.0)
+        re.addcmul_(view[:, 1, :, 1], wi[1], value=-1.0)
+        torch.mul(view[:, 0, :, 0], wi[0], out=im)
+        im.addcmul_(view[:, 0, :, 1], wi[1])
+        im.addcmul_(view[:, 1, :, 0], wr[0])
+        im.addcmul_(view[:, 1, :, 1], wr[1])
     order.remove(first)
-    tensor = reduced.reshape((k_out,) + (2,) * (num_qubits - 1) + (batch,))
-    tensor, order = _contract(tensor, order, rest[1:], weights)
+    tensor = reduced.view((k_out,) + (2,) * (num_qubits - 1) + (batch,))
+    tensor, order = _contract(tensor, order, rest[1:], weights, work)
     found: dict[int, torch.Tensor] = {}
-    _split(tensor, order, weights, found)
+    _split(tensor, order, weights, found, work)
     return found
 
 
 def _contract(
-    tensor: torch.Tensor, order: list[int], qubits: list[int], weights: dict[int, torch.Tensor]
+    tensor: torch.Tensor,
+    order: list[int],
+    qubits: list[int],
+    weights: dict[int, torch.Tensor],
+    work: _Workspace,
 ) -> tuple[torch.Tensor, list[int]]:
     order = list(order)
     for q in qubits:
         axis = 1 + order.index(q)
-        shape = [1] * tensor.dim()
-        shape[axis] = 2
-        shape[-1] = weights[q].shape[-1]
-        tensor = (tensor * weights[q].reshape(shape)).sum(dim=axis)
+        out_shape = tensor.shape[:axis] + tensor.shape[axis + 1 :]
+        w = weights[q].reshape((2,) + (1,) * (len(out_shape) - 1) + (-1,))
+        out = torch.view_as_complex(work.get("contract", (*out_shape, 2)))
+        torch.mul(tensor.select(axis, 0), w[0], out=out)
+        out.addcmul_(tensor.select(axis, 1), w[1])
+        tensor = out
         order.remove(q)
     return tensor, order
 
@@ -1191,14 +1282,15 @@ def _split(
     order: list[int],
     weights: dict[int, torch.Tensor],
     found: dict[int, torch.Tensor],
+    work: _Workspace,
 ) -> None:
     if len(order) == 1:
-        found[order[0]] = tensor
+        found[order[0]] = tensor.clone()  # a workspace buffer, reused by later contractions
         return
     left, right = order[: len(order) // 2], order[len(order) // 2 :]
     for drop in (right, left):
-        reduced, remaining = _contract(tensor, order, drop, weights)
-        _split(reduced, remaining, weights, found)
+        reduced, remaining = _contract(tensor, order, drop, weights, work)
+        _split(reduced, remaining, weights, found, work)
 
 
 # --------------------------------------------------------------------------- block kernels
@@ -1259,13 +1351,15 @@ def _apply(
     dagger: bool,
     work: _Workspace,
     permuted: torch.Tensor | None = None,
+    target: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Apply ``block`` (or its adjoint) to a real-split state ``(L, 2, 2**n, batch)``.
 
-    Returns the new state: a workspace buffer, or ``state`` itself (updated in place).
+    Returns the new state: ``target`` when given (not for sliced blocks), a workspace
+    buffer, or ``state`` itself (updated in place).
     """
     if block.kind == "perm":
-        out = work.get("state", tuple(state.shape), avoid=state)
+        out = work.get("state", tuple(state.shape), avoid=state) if target is None else target
         return torch.index_select(state, 2, block.inverse if dagger else block.index, out=out)
     re, im = _coefficients(m, dagger)
     im_used = None if block.real else im
@@ -1273,7 +1367,7 @@ def _apply(
     n = state.shape[2].bit_length() - 1
     if block.mode == "plain":
         view = state.view(lead, 2, block.hi, 2, block.lo, batch)
-        out = work.get("state", tuple(state.shape), avoid=state)
+        out = work.get("state", tuple(state.shape), avoid=state) if target is None else target
         oview = out.view(lead, 2, block.hi, 2, block.lo, batch)
         r = [[re[i, j, 0] for j in range(2)] for i in range(2)]
         i_ = None if im_used is None else [[im_used[i, j, 0] for j in range(2)] for i in range(2)]
@@ -1284,7 +1378,7 @@ def _apply(
     if block.mode == "strided":
         a, mid, lo = block.sizes
         values = block.num_values
-        out = work.get("state", tuple(state.shape), avoid=state)
+        out = work.get("state", tuple(state.shape), avoid=state) if target is None else target
         if block.below:
             shape8 = (lead, 2, a, values, mid, 2, lo, batch)
             view, oview = state.view(shape8), out.view(shape8)
@@ -1320,7 +1414,7 @@ def _apply(
         xs = [(view[:, 0, :, :, j], view[:, 1, :, :, j]) for j in range(2)]
         outs = [(result[:, 0, :, :, i], result[:, 1, :, :, i]) for i in range(2)]
         _mix(xs, outs, r, i_)
-        out = work.get("state", tuple(state.shape), avoid=state)
+        out = work.get("state", tuple(state.shape), avoid=state) if target is None else target
         out.view(_permuted_shape(lead, n, batch)).permute(block.dims).copy_(
             result.view(_permuted_shape(lead, n, batch))
         )

@@ -245,6 +245,35 @@ def test_training_steps_reuse_buffers_without_leaking_values(name: str) -> None:
             np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("name", ["qlaci-multiplexer", "kernel-paths", "random"])
+def test_evaluations_held_together_keep_their_own_buffers(name: str) -> None:
+    """Sweeps draw their states (``lambda``, kept states) from reused buffers: evaluations
+    alive at once, and one evaluated after another is released, keep their own values."""
+    model = MODELS[name]
+    columns = len(model.inputs) + len(model.weights)
+    simulator = compile_circuit(
+        model.circuit, list(model.inputs) + list(model.weights), model.observables
+    )
+    reference = compile_circuit(
+        model.circuit, list(model.inputs) + list(model.weights), model.observables
+    )
+    rng = np.random.default_rng(11)
+    first, second, third = (torch.tensor(rng.uniform(-2, 2, (3, columns))) for _ in range(3))
+    held_first, held_second = simulator.evaluate(first), simulator.evaluate(second)
+    jac_second = simulator.jacobian(held_second)
+    simulator.release(held_second)
+    held_third = simulator.evaluate(third)  # may reuse the second sweep's buffers
+    for held, params, jac in (
+        (held_first, first, simulator.jacobian(held_first)),
+        (held_second, second, jac_second),
+        (held_third, third, simulator.jacobian(held_third)),
+    ):
+        values, want = reference.values_and_jacobian(params)
+        np.testing.assert_allclose(held.values, values, atol=1e-12, rtol=0)
+        assert want is not None
+        np.testing.assert_allclose(jac, want, atol=1e-12, rtol=0)
+
+
 def test_input_gradients_off_returns_none() -> None:
     qnn = TorchStatevectorQNN.from_model(MODELS["qlaci"])
     input_grad, weight_grad = qnn.backward(np.zeros((2, qnn.num_inputs)), np.ones(qnn.num_weights))
