@@ -47,6 +47,7 @@ from qiskit_machine_learning.neural_networks import NeuralNetwork
 
 from qcompile.errors import CompileError, JobError
 from runtime.executor import EstimateResult, EstimatorPub, Executor
+from runtime.torch_qnn import parameter_rows
 
 if TYPE_CHECKING:
     from hardware_profiles import DeviceProfile
@@ -280,12 +281,6 @@ class ShotsQNN(NeuralNetwork):
 
     # ------------------------------------------------------------------------- numerics
 
-    def _parameters(self, input_data: np.ndarray | None, weights: np.ndarray | None) -> np.ndarray:
-        batch = 1 if input_data is None else input_data.shape[0]
-        inputs = np.zeros((batch, 0)) if input_data is None else input_data
-        w = np.zeros(0) if weights is None else weights
-        return np.concatenate([inputs, np.broadcast_to(w, (batch, len(w)))], axis=1)
-
     def _angle_values(self, params: np.ndarray) -> np.ndarray:
         """Occurrence angles ``params.shape[:-1] + (occurrences,)``."""
         flat = params.reshape(-1, params.shape[-1])
@@ -324,13 +319,13 @@ class ShotsQNN(NeuralNetwork):
         )
 
     def _forward(self, input_data: np.ndarray | None, weights: np.ndarray | None) -> np.ndarray:
-        params = self._parameters(input_data, weights)
+        params = parameter_rows(input_data, weights)
         return self._estimate(self._angle_values(params))
 
     def _backward(
         self, input_data: np.ndarray | None, weights: np.ndarray | None
     ) -> tuple[np.ndarray | None, np.ndarray]:
-        params = self._parameters(input_data, weights)
+        params = parameter_rows(input_data, weights)
         if self._gradient == "spsa":
             jacobian = self._spsa_jacobian(params)
         else:

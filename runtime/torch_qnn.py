@@ -28,7 +28,20 @@ from runtime.statevector_torch import Evaluation, TorchCircuit, compile_circuit
 if TYPE_CHECKING:
     from qcompile.models import ModelCircuit
 
-__all__ = ["TorchStatevectorQNN"]
+__all__ = ["TorchStatevectorQNN", "parameter_rows"]
+
+
+def parameter_rows(input_data: np.ndarray | None, weights: np.ndarray | None) -> np.ndarray:
+    """One row of circuit parameters per sample: the inputs, then the (shared) weights.
+
+    Args:
+        input_data: ``(batch, num_inputs)`` as a NeuralNetwork receives it, or None.
+        weights: ``(num_weights,)``, or None.
+    """
+    batch = 1 if input_data is None else input_data.shape[0]
+    inputs = np.zeros((batch, 0)) if input_data is None else input_data
+    w = np.zeros(0) if weights is None else weights
+    return np.concatenate([inputs, np.broadcast_to(w, (batch, len(w)))], axis=1)
 
 
 class TorchStatevectorQNN(NeuralNetwork):
@@ -100,14 +113,8 @@ class TorchStatevectorQNN(NeuralNetwork):
         """The outputs' observables."""
         return self._observables
 
-    def _parameters(self, input_data: np.ndarray | None, weights: np.ndarray | None) -> np.ndarray:
-        batch = 1 if input_data is None else input_data.shape[0]
-        inputs = np.zeros((batch, 0)) if input_data is None else input_data
-        w = np.zeros(0) if weights is None else weights
-        return np.concatenate([inputs, np.broadcast_to(w, (batch, len(w)))], axis=1)
-
     def _forward(self, input_data: np.ndarray | None, weights: np.ndarray | None) -> np.ndarray:
-        key = self._parameters(input_data, weights)
+        key = parameter_rows(input_data, weights)
         sweep = self._simulator.evaluate(torch.from_numpy(key))
         self._cache = (key, sweep)
         return sweep.values.numpy().copy()
@@ -115,7 +122,7 @@ class TorchStatevectorQNN(NeuralNetwork):
     def _backward(
         self, input_data: np.ndarray | None, weights: np.ndarray | None
     ) -> tuple[np.ndarray | None, np.ndarray]:
-        key = self._parameters(input_data, weights)
+        key = parameter_rows(input_data, weights)
         cache, self._cache = self._cache, None
         if cache is not None and cache[0].shape == key.shape and np.array_equal(cache[0], key):
             sweep = cache[1]
