@@ -22,7 +22,7 @@ import time
 import numpy as np
 
 from hardware_profiles import load_profile
-from qcompile.errors import CompileError
+from hardware_profiles.errors import CompileError
 from qcompile.models.catalog import ModelSpec, build_model
 from qcompile.pipeline import CompileOptions, compile_circuit
 

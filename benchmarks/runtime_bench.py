@@ -27,9 +27,9 @@ from qiskit_aer import AerSimulator
 from hardware_profiles import load_profile
 from hardware_profiles.ibm_snapshot import snapshot_backend
 from qcompile import CompileOptions, compile_circuit
-from runtime.aer import AerExecutor
-from runtime.executor import SamplerPub
-from runtime.ibm import IBMExecutor
+from runtime.execution.aer import AerExecutor
+from runtime.execution.executor import SamplerPub
+from runtime.execution.ibm import IBMExecutor
 
 
 def ghz5() -> QuantumCircuit:

@@ -4,7 +4,7 @@ Run: ``python benchmarks/study_bench.py [--trajectories 1000] [--bb-trajectories
 [--max-n 1024] [--scale 1.0]``.
 
 1. N = 4, the same Pauli noise (heron_r2 medians times ``--scale``, depolarizing after every
-   gate, see :mod:`runtime.trajectories`), the same number of samples:
+   gate, see :mod:`runtime.simulators.trajectories`), the same number of samples:
    * bucket brigade (13 qubits): our trajectories vs Aer statevector trajectories (the noise
      as explicit ``pauli_error`` instructions, one statevector saved per shot, fidelity per
      shot with the ancillas traced out), T samples each;
@@ -26,7 +26,7 @@ from qiskit import QuantumCircuit
 from qiskit.quantum_info import DensityMatrix, Statevector, partial_trace
 from qiskit_aer import AerSimulator
 
-from runtime.trajectories import (
+from runtime.simulators.trajectories import (
     PauliNoise,
     aer_noisy_circuit,
     qram_input,

@@ -47,9 +47,9 @@ from qiskit_machine_learning.connectors import TorchConnector
 from qiskit_machine_learning.neural_networks import EstimatorQNN, NeuralNetwork
 
 from hardware_profiles import load_profile
-from runtime.aer import AerExecutor
-from runtime.shots_qnn import ShotsQNN
-from runtime.torch_qnn import TorchStatevectorQNN
+from runtime.execution.aer import AerExecutor
+from runtime.qnn.shots_qnn import ShotsQNN
+from runtime.qnn.torch_qnn import TorchStatevectorQNN
 
 BATCH = 32
 

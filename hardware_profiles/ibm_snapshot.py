@@ -7,7 +7,7 @@ from typing import Any
 
 from qiskit.transpiler import Target
 
-from qcompile.errors import ProfileError
+from hardware_profiles.errors import ProfileError
 
 __all__ = ["snapshot_backend", "snapshot_calibration_date", "snapshot_target"]
 

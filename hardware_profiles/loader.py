@@ -7,6 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from hardware_profiles.errors import ProfileError
 from hardware_profiles.profile import (
     DeviceProfile,
     FaultPolicy,
@@ -14,7 +15,6 @@ from hardware_profiles.profile import (
     LogicalSpec,
     TopologySpec,
 )
-from qcompile.errors import ProfileError
 
 __all__ = [
     "BUILTIN_PROFILE_DIR",

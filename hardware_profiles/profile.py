@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
 from qiskit.transpiler import Target
 
-from qcompile.errors import ProfileError
+from hardware_profiles.errors import ProfileError
+from hardware_profiles.identity import strong_id
 
 if TYPE_CHECKING:
     from hardware_profiles.faults import FaultReport
@@ -225,6 +226,32 @@ class DeviceProfile:
 
         assert self.backend is not None
         return snapshot_calibration_date(self.backend)
+
+    def content(self) -> dict[str, Any]:
+        """Everything that determines the profile's Target and noise, as plain JSON data.
+
+        The file it came from is left out (moving a file changes nothing); for an IBM
+        snapshot, whose numbers live in qiskit-ibm-runtime, that package's version is in.
+        """
+        data = asdict(self)
+        data.pop("name")
+        data.pop("source")
+        data.pop("description")
+        data.pop("notes")
+        if self.kind == "ibm_snapshot":
+            import qiskit_ibm_runtime
+
+            data["qiskit_ibm_runtime"] = qiskit_ibm_runtime.__version__
+        return data
+
+    def digest(self) -> str:
+        """SHA-256 of :meth:`content`: equal for equal devices, whatever their names or files.
+
+        Every key that a result depends on (job-store requests, study tasks, checkpoints,
+        artifacts) holds this digest, so editing a profile in place never returns a result
+        computed for the old numbers.
+        """
+        return strong_id(self.content())
 
     def provenance(self) -> dict[str, str | None]:
         """Where the profile's numbers come from, for reports and artifacts."""

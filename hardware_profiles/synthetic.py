@@ -7,8 +7,8 @@ from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.providers import QubitProperties
 from qiskit.transpiler import CouplingMap, InstructionProperties, Target
 
+from hardware_profiles.errors import ProfileError
 from hardware_profiles.profile import DeviceProfile, TopologySpec
-from qcompile.errors import ProfileError
 
 __all__ = ["coupling_edges", "native_operation", "synthetic_target"]
 

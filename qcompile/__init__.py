@@ -1,7 +1,7 @@
 """qattn compiler: lowers circuits and hybrid attention models to ISA circuits for a profile.
 
 Public entry points are imported lazily so that ``import qcompile`` stays cheap and the
-``hardware_profiles`` package can import ``qcompile.errors`` without a cycle.
+``hardware_profiles`` package can import ``hardware_profiles.errors`` without a cycle.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from hardware_profiles.errors import QattnError
     from qcompile.circuit_io import load_circuit, loads_circuit
     from qcompile.equivalence import EquivalenceResult, check_equivalence
-    from qcompile.errors import QattnError
     from qcompile.isa import check_isa, isa_violations
     from qcompile.pipeline import CompileOptions, CompileResult, compile_circuit
     from qcompile.report import CompileReport
@@ -37,7 +37,7 @@ _HOMES = {
     "CompileReport": "qcompile.report",
     "EquivalenceResult": "qcompile.equivalence",
     "check_equivalence": "qcompile.equivalence",
-    "QattnError": "qcompile.errors",
+    "QattnError": "hardware_profiles.errors",
     "check_isa": "qcompile.isa",
     "isa_violations": "qcompile.isa",
     "load_circuit": "qcompile.circuit_io",

@@ -19,8 +19,8 @@ from pathlib import Path
 from qiskit import QuantumCircuit, qpy
 from qiskit.quantum_info import SparsePauliOp
 
+from hardware_profiles.errors import CompileError
 from qcompile.circuit_io import dumps_qasm3
-from qcompile.errors import CompileError
 from qcompile.pipeline import CompileResult
 
 __all__ = ["ArtifactPaths", "load_artifact_circuit", "observables_document", "write_artifact"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from qiskit import QuantumCircuit, qasm2, qasm3, qpy
 
-from qcompile.errors import CircuitInputError
+from hardware_profiles.errors import CircuitInputError
 
 __all__ = ["detect_format", "dumps_qasm3", "load_circuit", "loads_circuit"]
 

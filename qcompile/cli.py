@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from qcompile.cli_support import OneLineParser, run_command
+from hardware_profiles.cli_support import OneLineParser, run_command
 from qcompile.pipeline import CompileOptions
 
 if TYPE_CHECKING:
@@ -280,7 +280,7 @@ def _cmd_qram(args: argparse.Namespace) -> int:
 def _cmd_estimate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from qcompile.errors import ResourceError
+    from hardware_profiles.errors import ResourceError
     from qcompile.estimate import QRAM_KINDS, estimate, parse_seq_range, to_html, to_markdown
 
     sizes = parse_seq_range(args.seq_len)

@@ -11,7 +11,7 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import ControlFlowOp, ParameterExpression
 from qiskit.transpiler import Target
 
-from qcompile.errors import IsaError
+from hardware_profiles.errors import IsaError
 
 __all__ = ["check_isa", "isa_violations"]
 

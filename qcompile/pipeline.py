@@ -14,8 +14,9 @@ from qiskit import QuantumCircuit
 from qiskit.transpiler import PassManager, generate_preset_pass_manager
 from qiskit.transpiler.preset_passmanagers.plugin import list_stage_plugins
 
+from hardware_profiles.errors import CompileError, EquivalenceError, IsaError
+from hardware_profiles.versions import versions
 from qcompile.equivalence import EquivalenceResult, active_qubits, check_equivalence
-from qcompile.errors import CompileError, EquivalenceError, IsaError
 from qcompile.isa import isa_violations
 from qcompile.report import (
     CompileReport,
@@ -23,7 +24,6 @@ from qcompile.report import (
     is_two_qubit,
     two_qubit_depth,
 )
-from qcompile.versions import versions
 
 if TYPE_CHECKING:
     from hardware_profiles import DeviceProfile

@@ -1,9 +1,14 @@
 """qattn runtime: executes compiled qattn artifacts; it never re-transpiles.
 
-* :mod:`runtime.executor` - the one interface: PUBs in, results out (``submit``/``retrieve``).
-* :mod:`runtime.aer` - Aer ideal and noisy (the profile's noise on the active qubits only).
-* :mod:`runtime.ibm` - IBM Quantum primitives (job, batch, session) and local testing mode.
-* :mod:`runtime.jobstore` - the content-addressed SQLite job store behind ``qrun``.
+Packages by capability:
+
+* :mod:`runtime.execution` - the executor interface (PUBs in, results out), Aer ideal and
+  noisy (the profile's noise on the active qubits only), IBM Quantum primitives (job,
+  batch, session, local testing mode), and the content-addressed SQLite job store.
+* :mod:`runtime.simulators` - the batched torch statevector engine and noisy trajectories.
+* :mod:`runtime.qnn` - qiskit-machine-learning networks over compiled circuits.
+* :mod:`runtime.train` - hybrid models, tasks and the training loop behind ``qrun train``.
+* :mod:`runtime.study` - content-addressed noisy-simulation studies behind ``qrun study``.
 * :mod:`runtime.cli` - the ``qrun`` command line.
 
 Submodules are imported on use, so ``import runtime`` stays cheap.
@@ -14,8 +19,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from runtime.aer import AerExecutor
-    from runtime.executor import (
+    from runtime.execution.aer import AerExecutor
+    from runtime.execution.executor import (
         EstimateResult,
         EstimatorPub,
         Executor,
@@ -23,9 +28,9 @@ if TYPE_CHECKING:
         SampleResult,
         SamplerPub,
     )
-    from runtime.ibm import IBMExecutor
-    from runtime.jobstore import JobStore, run_request
-    from runtime.noise import noise_model
+    from runtime.execution.ibm import IBMExecutor
+    from runtime.execution.jobstore import JobStore, run_request
+    from runtime.execution.noise import noise_model
 
 __all__ = [
     "AerExecutor",
@@ -42,17 +47,17 @@ __all__ = [
 ]
 
 _HOMES = {
-    "AerExecutor": "runtime.aer",
-    "EstimateResult": "runtime.executor",
-    "EstimatorPub": "runtime.executor",
-    "Executor": "runtime.executor",
-    "JobHandle": "runtime.executor",
-    "SampleResult": "runtime.executor",
-    "SamplerPub": "runtime.executor",
-    "IBMExecutor": "runtime.ibm",
-    "JobStore": "runtime.jobstore",
-    "run_request": "runtime.jobstore",
-    "noise_model": "runtime.noise",
+    "AerExecutor": "runtime.execution.aer",
+    "EstimateResult": "runtime.execution.executor",
+    "EstimatorPub": "runtime.execution.executor",
+    "Executor": "runtime.execution.executor",
+    "JobHandle": "runtime.execution.executor",
+    "SampleResult": "runtime.execution.executor",
+    "SamplerPub": "runtime.execution.executor",
+    "IBMExecutor": "runtime.execution.ibm",
+    "JobStore": "runtime.execution.jobstore",
+    "run_request": "runtime.execution.jobstore",
+    "noise_model": "runtime.execution.noise",
 }
 
 

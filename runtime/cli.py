@@ -3,7 +3,7 @@
 Subcommands: ``sample`` and ``estimate`` (run an artifact's ISA circuit on Aer, ideal or
 noisy, or on IBM Quantum), ``jobs`` (list the job store), ``status`` and ``result`` (one
 request by key, key prefix or job id; ``result`` resumes an unfinished request from a
-fresh process). Every request goes through the job store (:mod:`runtime.jobstore`), so
+fresh process). Every request goes through the job store (:mod:`runtime.execution.jobstore`), so
 the same command twice executes once (``--force`` executes again) and a killed run
 resumes. A run that is not ideal (noisy Aer, IBM, local IBM) also runs (or recalls) the ideal
 one on Aer and prints the distance to it: total variation for counts, absolute error for
@@ -23,16 +23,22 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from qcompile.cli_support import OneLineParser, run_command
-from qcompile.errors import CircuitInputError, JobError, ProfileError
+from hardware_profiles.cli_support import OneLineParser, run_command
+from hardware_profiles.errors import CircuitInputError, JobError, ProfileError
 
 if TYPE_CHECKING:
     import numpy as np
     from qiskit import QuantumCircuit
 
     from hardware_profiles import DeviceProfile
-    from runtime.executor import EstimateResult, EstimatorPub, Executor, SampleResult, SamplerPub
-    from runtime.jobstore import JobStore
+    from runtime.execution.executor import (
+        EstimateResult,
+        EstimatorPub,
+        Executor,
+        SampleResult,
+        SamplerPub,
+    )
+    from runtime.execution.jobstore import JobStore
 
 __all__ = ["main", "make_executor"]
 
@@ -124,10 +130,10 @@ def make_executor(
     """
     try:
         if mode in ("ideal", "noisy"):
-            from runtime.aer import AerExecutor
+            from runtime.execution.aer import AerExecutor
 
             return AerExecutor(profile, noisy=mode == "noisy", noise_scale=noise_scale, seed=seed)
-        from runtime.ibm import IBMExecutor
+        from runtime.execution.ibm import IBMExecutor
 
         if backend is None:
             raise JobError(f"the {mode} executor needs a backend name")
@@ -248,7 +254,7 @@ def _observables(qpy_path: Path, num_qubits: int) -> tuple[Any, ...]:
 def _pubs(
     args: argparse.Namespace, qpy_path: Path, circuit: QuantumCircuit
 ) -> list[SamplerPub] | list[EstimatorPub]:
-    from runtime.executor import EstimatorPub, SamplerPub
+    from runtime.execution.executor import EstimatorPub, SamplerPub
 
     values = _parameter_values(args, circuit.num_parameters)
     if args.command == "sample":
@@ -275,7 +281,7 @@ def _execute(
     qpy_path: Path,
     force: bool,
 ) -> tuple[str, str, SampleResult | EstimateResult]:
-    from runtime.jobstore import run_request
+    from runtime.execution.jobstore import run_request
 
     noise_scale = args.noise_scale if mode in ("noisy", "local-ibm") else None
     executor = make_executor(
@@ -321,7 +327,7 @@ def _distance(
 ) -> dict[str, Any]:
     import numpy as np
 
-    from runtime.executor import SampleResult
+    from runtime.execution.executor import SampleResult
 
     if isinstance(noisy, SampleResult) and isinstance(ideal, SampleResult):
         tvs = [
@@ -347,7 +353,7 @@ def _distance(
 def _result_text(result: SampleResult | EstimateResult, top: int = 8) -> list[str]:
     import numpy as np
 
-    from runtime.executor import SampleResult
+    from runtime.execution.executor import SampleResult
 
     lines = []
     if isinstance(result, SampleResult):
@@ -365,7 +371,7 @@ def _result_text(result: SampleResult | EstimateResult, top: int = 8) -> list[st
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from runtime.jobstore import JobStore, result_to_json
+    from runtime.execution.jobstore import JobStore, result_to_json
 
     if getattr(args, "shots", 1) is not None and getattr(args, "shots", 1) < 1:
         raise JobError("--shots must be at least 1")
@@ -418,7 +424,7 @@ def _record_line(record: Any) -> str:
 
 
 def _cmd_jobs(args: argparse.Namespace) -> int:
-    from runtime.jobstore import JobStore
+    from runtime.execution.jobstore import JobStore
 
     with JobStore(args.store) as store:
         records = store.records(args.limit)
@@ -431,7 +437,7 @@ def _cmd_jobs(args: argparse.Namespace) -> int:
 
 
 def _cmd_status(args: argparse.Namespace) -> int:
-    from runtime.jobstore import JobStore
+    from runtime.execution.jobstore import JobStore
 
     with JobStore(args.store) as store:
         record = store.find(args.ident)
@@ -445,7 +451,7 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_result(args: argparse.Namespace) -> int:
-    from runtime.jobstore import DONE, JobStore, result_from_json
+    from runtime.execution.jobstore import DONE, JobStore, result_from_json
 
     with JobStore(args.store) as store:
         record = store.find(args.ident)
@@ -506,7 +512,7 @@ _COMMANDS = {
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs ``qrun`` with ``argv`` (defaults to ``sys.argv[1:]``); returns the exit code."""
-    from runtime.secrets import redact_secrets
+    from runtime.execution.secrets import redact_secrets
 
     args = _build_parser().parse_args(argv)
     if not os.environ.get("QATTN_DEBUG"):  # keep errors one line: no library log chatter

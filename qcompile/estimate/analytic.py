@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.models import qama_qaoa_resources, qasa_resources, qlaci_resources, qlam_resources
 from qcompile.qram import CONSTRUCTIONS
 

@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 from qiskit import QuantumCircuit, transpile
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.estimate.surface_code import SurfaceCodeModel, estimate_surface_code
 
 __all__ = [

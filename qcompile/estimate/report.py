@@ -23,13 +23,13 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
+from hardware_profiles.versions import versions
 from qcompile.estimate.analytic import logical_size
 from qcompile.estimate.classical import DEFAULT_HEAD_DIM, classical_attention_cost
 from qcompile.estimate.qdk_compare import QDK_SEQ_LENS, compare_with_qdk, qdk_version
 from qcompile.estimate.surface_code import SurfaceCodeModel, estimate_surface_code
 from qcompile.qram import CONSTRUCTIONS
-from qcompile.versions import versions
 
 __all__ = [
     "COMPILABLE_KINDS",

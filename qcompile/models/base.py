@@ -22,7 +22,7 @@ from numpy.typing import ArrayLike
 from qiskit.circuit import Parameter, ParameterVector, QuantumCircuit, QuantumRegister
 from qiskit.quantum_info import SparsePauliOp
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 
 __all__ = [
     "ModelCircuit",

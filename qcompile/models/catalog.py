@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.models.base import ModelCircuit
 from qcompile.models.examples import random_qama_ising
 from qcompile.models.qama import build_qama_qaoa

@@ -48,7 +48,7 @@ from numpy.typing import ArrayLike
 from qiskit.circuit import ParameterVector, QuantumCircuit, QuantumRegister
 from qiskit.quantum_info import SparsePauliOp
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.models.base import ModelCircuit, ModelResources
 
 __all__ = [

@@ -51,7 +51,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from qiskit.circuit import Parameter, ParameterVector, QuantumCircuit, QuantumRegister
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.models.base import ModelCircuit, ModelResources, z_observables
 from qcompile.models.state_tensor import (
     apply_cnot,

@@ -71,7 +71,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from qiskit.circuit import ParameterVector, QuantumCircuit, QuantumRegister
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.models.base import ModelCircuit, ModelResources, z_observables
 from qcompile.qram import QRAMQuery, QRAMWords
 from qcompile.qram.query import MAX_ADDRESS_BITS

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 from qiskit.circuit import ParameterVector, QuantumCircuit, QuantumRegister
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.models.base import ModelCircuit, z_observables
 
 __all__ = ["PROTOTYPE_MAX_KEYS", "build_qlaci_prototype"]

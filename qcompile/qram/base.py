@@ -35,7 +35,7 @@ from typing import Any, ClassVar, Literal
 
 from qiskit.circuit import QuantumCircuit, QuantumRegister, Qubit
 
-from qcompile.errors import CompileError, ResourceError
+from hardware_profiles.errors import CompileError, ResourceError
 from qcompile.qram.query import Angle, QRAMQuery, QRAMWords, check_sizes
 
 __all__ = [

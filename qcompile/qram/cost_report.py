@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from qiskit.circuit import ParameterVector
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.qram.base import QRAMResources, measure_resources
 from qcompile.qram.query import QRAMWords
 from qcompile.qram.registry import get_construction

@@ -29,7 +29,7 @@ from qiskit.transpiler.passmanager_config import PassManagerConfig
 from qiskit.transpiler.preset_passmanagers import common
 from qiskit.transpiler.preset_passmanagers.plugin import PassManagerStagePlugin
 
-from qcompile.errors import CompileError
+from hardware_profiles.errors import CompileError
 from qcompile.qram.tree_layout import tree_layouts
 
 __all__ = ["TreeLayoutPlugin", "TreeStartingLayouts"]

@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 from qiskit.circuit import QuantumCircuit, Qubit
 from qiskit.transpiler import Target
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.qram.base import (
     PhaseTable,
     QRAMConstruction,

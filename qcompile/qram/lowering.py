@@ -31,7 +31,7 @@ from qiskit.converters import circuit_to_dag, dag_to_circuit
 from qiskit.dagcircuit import DAGCircuit, DAGOpNode
 from qiskit.transpiler import PassManager, StagedPassManager, TransformationPass
 
-from qcompile.errors import CompileError
+from hardware_profiles.errors import CompileError
 from qcompile.qram.query import QRAMQuery
 from qcompile.qram.registry import get_construction
 

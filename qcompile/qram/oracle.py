@@ -2,7 +2,7 @@
 
 For resource reports only. Its ``build()`` holds an opaque gate with no definition, and
 :class:`~qcompile.qram.lowering.QRAMLowering` refuses the ``"oracle"`` kind with a
-:class:`~qcompile.errors.CompileError`: nothing real implements it.
+:class:`~hardware_profiles.errors.CompileError`: nothing real implements it.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from typing import Literal, TypeAlias, cast
 from qiskit.circuit import Gate, ParameterExpression, QuantumCircuit, QuantumRegister
 from qiskit.circuit.library import PhaseGate, RYGate
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 
 __all__ = [
     "MAX_ADDRESS_BITS",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from qcompile.errors import CompileError
+from hardware_profiles.errors import CompileError
 from qcompile.qram.base import QRAMConstruction
 from qcompile.qram.bucket_brigade import BucketBrigadeQRAM
 from qcompile.qram.bucket_brigade_2q import BucketBrigade2QRAM

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from qiskit.circuit import QuantumCircuit, Qubit
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.qram.base import (
     CX_COST,
     PhaseTable,

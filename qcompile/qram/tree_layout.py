@@ -29,7 +29,7 @@ from qiskit.dagcircuit import DAGCircuit
 from qiskit.transpiler import CouplingMap, Layout, Target
 from qiskit.transpiler.basepasses import AnalysisPass
 
-from qcompile.errors import CompileError
+from hardware_profiles.errors import CompileError
 from qcompile.qram.base import CX_COST
 
 __all__ = [

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from qiskit import QuantumCircuit, transpile
 
-from qcompile.errors import CompileError
+from hardware_profiles.errors import CompileError
 from qcompile.qram.query import QRAMWords, reference_circuit
 
 __all__ = ["compiled_query_fidelity", "random_logical_state"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 
 __all__ = ["add_study_parser", "cmd_study", "parse_sizes"]
 

@@ -1,13 +1,15 @@
 """The built-in studies: their grid axes, result columns and what one task computes.
 
 * ``qram-fidelity``: query fidelity of each QRAM construction vs ``N`` and noise scale, by
-  Pauli-noise trajectories on basis-state routing (:mod:`runtime.trajectories`), phase words
+  Pauli-noise trajectories on basis-state routing
+  (:mod:`runtime.simulators.trajectories`), phase words
   so every construction is monomial. Hann et al. 2021 claim the bucket brigade's infidelity
   grows only polylogarithmically in ``N``; the multiplexer and QROM are the comparison.
 * ``qlaci-context``: error of QLACI's context vector (``<Z>`` on its ``out`` qubits) under a
   profile's noise vs ``N``: the model (width 1, random inputs and weights from the seed) is
   compiled for the profile and estimated on Aer with its noise model
-  (:class:`runtime.aer.AerExecutor`: density matrix, exact, up to 10 active qubits), against
+  (:class:`runtime.execution.aer.AerExecutor`: density matrix, exact, up to 10 active qubits),
+  against
   the exact ideal value (:func:`qcompile.models.qlaci_reference.qlaci_reference_expectations`).
 
 Module import is light (numpy and qiskit load inside the task functions).
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from itertools import product
 from types import MappingProxyType
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from runtime.study.task import Scalar, StudyTask, result_versions
 
 __all__ = ["STUDIES", "Axis", "StudySpec", "execute_task", "get_study"]
@@ -62,7 +64,7 @@ class StudySpec:
         axes: Grid axes, in CSV column order.
         results: Result columns, in CSV order.
         run: Computes one task's result columns from its parameters.
-        check: Raises a :class:`~qcompile.errors.QattnError` for an impossible grid point.
+        check: Raises a :class:`~hardware_profiles.errors.QattnError` for an impossible grid point.
         notes: What to read off the report, one paragraph. Defaults to empty.
     """
 
@@ -165,7 +167,7 @@ def _check_qram(p: Mapping[str, Scalar]) -> None:
 
 
 def _run_qram(p: Mapping[str, Scalar]) -> dict[str, Scalar]:
-    from runtime.trajectories import PauliNoise, qram_query_fidelity
+    from runtime.simulators.trajectories import PauliNoise, qram_query_fidelity
 
     noise = PauliNoise.from_profile(str(p["profile"]), float(p["noise_scale"]), bool(p["idle"]))
     result = qram_query_fidelity(
@@ -239,8 +241,8 @@ def _run_qlaci(p: Mapping[str, Scalar]) -> dict[str, Scalar]:
         split_qlaci_weights,
     )
     from qcompile.pipeline import CompileOptions, compile_circuit
-    from runtime.aer import AerExecutor
-    from runtime.executor import EstimatorPub
+    from runtime.execution.aer import AerExecutor
+    from runtime.execution.executor import EstimatorPub
 
     size, seed = int(p["size"]), int(p["seed"])
     model = build_model(ModelSpec("qlaci", size, width=1, layers=1))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from qcompile.errors import JobError, ResourceError
+from hardware_profiles.errors import JobError, ResourceError
 from runtime.study.definitions import StudySpec, dedupe, execute_task
 from runtime.study.store import ResultStore
 from runtime.study.task import StudyTask

@@ -13,7 +13,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 
 __all__ = ["ResultStore"]
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 
 __all__ = ["StudyTask", "canonical_json", "profile_digest", "result_versions"]
 
@@ -25,7 +25,7 @@ def canonical_json(value: Any) -> str:
 @functools.cache
 def result_versions() -> dict[str, str]:
     """The package versions that can change a task's result (part of its hash)."""
-    from qcompile.versions import versions
+    from hardware_profiles.versions import versions
 
     found = versions()
     return {k: found[k] for k in ("qattn", "qiskit", "qiskit-aer")}

@@ -23,7 +23,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from runtime.train.backbones import TinyViT
 from runtime.train.spec import ModelFactory, QNNBackend, TaskInfo
 

@@ -16,7 +16,7 @@ import shlex
 import sys
 from typing import TYPE_CHECKING
 
-from qcompile.errors import JobError, ResourceError
+from hardware_profiles.errors import JobError, ResourceError
 
 if TYPE_CHECKING:
     from runtime.train.loop import TrainResult
@@ -97,7 +97,7 @@ def _listing() -> str:
 
 
 def _require_ibm_credentials() -> None:
-    from runtime.ibm import TOKEN_ENV
+    from runtime.execution.ibm import TOKEN_ENV
 
     if os.environ.get(TOKEN_ENV):
         return

@@ -30,7 +30,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from qcompile.errors import JobError
+from hardware_profiles.errors import JobError
 from runtime.train.backbones import TinyViT
 from runtime.train.hybrid_qama import QAMAAttention
 from runtime.train.hybrid_qasa import QASAEncoderLayer, QASAForecaster, QASAQuantumLayer

@@ -28,7 +28,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.models.qama import (
     attention_couplings,
     local_energy,

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.models.base import ModelCircuit
 from qcompile.models.qlaci import build_qlaci
 from runtime.train.hybrid_qnn import lower_qram, make_qnn

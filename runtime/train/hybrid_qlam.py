@@ -17,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.models.base import ModelCircuit
 from qcompile.models.qlam import build_qlam
 from runtime.train.hybrid_qnn import make_qnn

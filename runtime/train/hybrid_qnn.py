@@ -4,9 +4,9 @@
 quantum layer from: a qiskit-machine-learning
 :class:`~qiskit_machine_learning.connectors.TorchConnector` around
 
-* ``exact``: :class:`~runtime.torch_qnn.TorchStatevectorQNN` (batched torch statevector,
+* ``exact``: :class:`~runtime.qnn.torch_qnn.TorchStatevectorQNN` (batched torch statevector,
   exact gradients), or
-* ``aer-noisy`` / ``ibm``: ``runtime.shots_qnn.ShotsQNN`` (shots, batched parameter shift or
+* ``aer-noisy`` / ``ibm``: ``runtime.qnn.shots_qnn.ShotsQNN`` (shots, batched parameter shift or
   SPSA), when that module is present.
 
 Either network compiles its circuit once, here; training only binds parameters. Input
@@ -23,10 +23,10 @@ import numpy as np
 from qiskit.transpiler import PassManager
 from qiskit_machine_learning.connectors import TorchConnector
 
-from qcompile.errors import CompileError, JobError
+from hardware_profiles.errors import CompileError, JobError
 from qcompile.models.base import ModelCircuit
 from qcompile.qram.lowering import QRAMLowering
-from runtime.torch_qnn import TorchStatevectorQNN
+from runtime.qnn.torch_qnn import TorchStatevectorQNN
 from runtime.train.spec import BACKENDS, QNNBackend
 
 __all__ = ["initial_circuit_weights", "lower_qram", "make_qnn"]
@@ -98,7 +98,7 @@ def make_qnn(
 
     Raises:
         JobError: If the backend is unknown, or it is a shots backend and
-            ``runtime.shots_qnn`` is not available.
+            ``runtime.qnn.shots_qnn`` is not available.
     """
     if backend.name not in BACKENDS:
         raise JobError(f"unknown training backend {backend.name!r} (known: {', '.join(BACKENDS)})")
@@ -116,12 +116,12 @@ def make_qnn(
 
 def _shots_qnn(model: ModelCircuit, backend: QNNBackend) -> Any:
     try:
-        module = importlib.import_module("runtime.shots_qnn")
+        module = importlib.import_module("runtime.qnn.shots_qnn")
     except ModuleNotFoundError as exc:
-        if exc.name != "runtime.shots_qnn":
+        if exc.name != "runtime.qnn.shots_qnn":
             raise
         raise JobError(
-            f"backend {backend.name!r} needs runtime.shots_qnn (ShotsQNN), which this "
+            f"backend {backend.name!r} needs runtime.qnn.shots_qnn (ShotsQNN), which this "
             "installation lacks; train with --backend exact"
         ) from None
     return module.ShotsQNN.from_model(model, backend=backend, input_gradients=True)

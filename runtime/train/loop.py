@@ -35,8 +35,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from qcompile.errors import JobError, ResourceError
-from qcompile.versions import versions
+from hardware_profiles.errors import JobError, ResourceError
+from hardware_profiles.versions import versions
 from runtime.train.baselines import BASELINES, parameter_count, task_family
 from runtime.train.spec import BACKENDS, ModelFactory, QNNBackend
 from runtime.train.tasks import Task, get_task
@@ -156,7 +156,7 @@ class TrainResult:
 
 
 def training_versions() -> dict[str, str]:
-    """:func:`qcompile.versions.versions` plus torch and qiskit-machine-learning."""
+    """:func:`hardware_profiles.versions.versions` plus torch and qiskit-machine-learning."""
     found = dict(versions())
     found["torch"] = torch.__version__
     try:

@@ -40,7 +40,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from runtime.train.spec import TaskInfo
 
 __all__ = [

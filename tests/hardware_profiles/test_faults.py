@@ -6,7 +6,7 @@ import pytest
 from qiskit_ibm_runtime.fake_provider import FakeFez, FakeTorino
 
 from hardware_profiles import FaultPolicy, load_profile
-from qcompile.errors import ProfileError
+from hardware_profiles.errors import ProfileError
 
 
 def dead_couplers_from_properties(backend: object, gate: str) -> set[tuple[int, int]]:

@@ -10,8 +10,8 @@ from hardware_profiles import (
     list_profiles,
     load_profile,
 )
+from hardware_profiles.errors import ProfileError
 from hardware_profiles.loader import BUILTIN_PROFILE_DIR
-from qcompile.errors import ProfileError
 
 EXPECTED_QUBITS = {
     "heron_r2": 156,

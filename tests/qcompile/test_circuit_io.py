@@ -7,8 +7,8 @@ import pytest
 from qiskit import QuantumCircuit, qasm2, qasm3, qpy
 from qiskit.quantum_info import Operator
 
+from hardware_profiles.errors import CircuitInputError
 from qcompile.circuit_io import detect_format, load_circuit
-from qcompile.errors import CircuitInputError
 from tests.conftest import qft
 
 

@@ -5,7 +5,7 @@ from qiskit import QuantumCircuit
 from qiskit_ibm_runtime.utils.utils import is_isa_circuit
 
 from hardware_profiles import load_profile
-from qcompile.errors import IsaError
+from hardware_profiles.errors import IsaError
 from qcompile.isa import check_isa, isa_violations
 
 

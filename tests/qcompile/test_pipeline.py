@@ -12,7 +12,7 @@ from qiskit.circuit.random import random_circuit
 from qiskit_ibm_runtime.utils.utils import is_isa_circuit
 
 from hardware_profiles import list_profiles, load_profile
-from qcompile.errors import CompileError
+from hardware_profiles.errors import CompileError
 from qcompile.pipeline import CompileOptions, compile_circuit
 from tests.conftest import ghz, lookup, qft
 

@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 from qiskit_aer.primitives import EstimatorV2, SamplerV2
 
+from hardware_profiles.errors import JobError
 from qcompile.artifact import load_artifact_circuit
-from qcompile.errors import JobError
-from runtime.executor import EstimateResult, EstimatorPub, SampleResult, SamplerPub
+from runtime.execution.executor import EstimateResult, EstimatorPub, SampleResult, SamplerPub
 
 
 def _sample(pubs: Sequence[SamplerPub], shots: int, seed: int | None) -> SampleResult:
@@ -155,7 +155,7 @@ class PrimitiveExecutor:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from runtime.jobstore import JobStore, run_request
+    from runtime.execution.jobstore import JobStore, run_request
 
     store_path, qpy_path, spool, delay = argv if argv is not None else sys.argv[1:]
     circuit = load_artifact_circuit(qpy_path)

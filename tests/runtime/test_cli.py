@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from runtime.cli import main
-from runtime.jobstore import DONE, JobStore
+from runtime.execution.jobstore import DONE, JobStore
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "secret-token-123"

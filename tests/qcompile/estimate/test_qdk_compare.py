@@ -9,7 +9,7 @@ import sys
 import pytest
 from qiskit import QuantumCircuit
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.estimate import (
     clifford_t_counts,
     compare_with_qdk,

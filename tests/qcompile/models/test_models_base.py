@@ -7,7 +7,7 @@ from qiskit.circuit import ParameterVector
 from qiskit.circuit.library import CXGate, RXGate, RYGate, RZGate
 from qiskit.quantum_info import Operator, SparsePauliOp, Statevector, random_statevector
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.models import MODEL_EXAMPLES, ModelCircuit, count_resources, z_observables
 from qcompile.models.state_tensor import (
     apply_cnot,

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from hardware_profiles import list_profiles, load_profile
-from qcompile.errors import CompileError
+from hardware_profiles.errors import CompileError
 from qcompile.models.catalog import MODEL_NAMES, ModelSpec, build_model
 from qcompile.pipeline import CompileOptions, compile_circuit
 

@@ -8,7 +8,7 @@ import torch
 from qiskit.quantum_info import SparsePauliOp, Statevector
 from scipy.optimize import minimize
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.models import (
     attention_couplings,
     build_qama_qaoa,

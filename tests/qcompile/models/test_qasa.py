@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from qiskit.quantum_info import Statevector
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.models import build_qasa, count_resources, qasa_resources
 from qcompile.models.qasa import qasa_reference_expectations, qasa_reference_state
 from qcompile.models.state_tensor import to_qiskit_order

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from qiskit.quantum_info import DensityMatrix, Statevector, partial_trace
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.models import (
     build_qlaci,
     build_qlaci_prototype,

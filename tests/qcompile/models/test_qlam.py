@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from qiskit.quantum_info import Statevector
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.models import build_qlam, count_resources, image_to_tokens, qlam_resources
 from qcompile.models.qlam_reference import qlam_reference_expectations, qlam_reference_state
 from qcompile.models.state_tensor import to_qiskit_order

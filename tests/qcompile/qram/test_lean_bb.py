@@ -8,7 +8,7 @@ from qiskit import transpile
 from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
 
 from hardware_profiles import load_profile
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.qram import BucketBrigadeQRAM, LeanBucketBrigadeQRAM, QRAMWords, transpile_lean_bb
 from qcompile.qram.lean_bb import split_pairs
 from qcompile.qram.tree_layout import transpile_with_tree_layout, two_qubit_count

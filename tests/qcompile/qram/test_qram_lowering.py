@@ -6,7 +6,7 @@ from qiskit.quantum_info import Operator
 from qiskit.transpiler import PassManager
 from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
 
-from qcompile.errors import CompileError
+from hardware_profiles.errors import CompileError
 from qcompile.qram import (
     CONSTRUCTIONS,
     QRAMLowering,

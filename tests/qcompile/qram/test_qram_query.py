@@ -3,7 +3,7 @@ import pytest
 from qiskit.circuit import Parameter, ParameterVector, QuantumCircuit
 from qiskit.quantum_info import Operator
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.qram import QRAMQuery, QRAMWords
 from tests.qcompile.qram.qram_sim import reference_matrix
 

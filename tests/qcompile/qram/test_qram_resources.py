@@ -7,7 +7,7 @@ import pytest
 from qiskit import QuantumCircuit, transpile
 from qiskit.circuit.library import CSwapGate
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from qcompile.qram import CONSTRUCTIONS, CX_COST, QRAMWords, lowered_cx_count, measure_resources
 
 COUNTED = ("qubits", "cswap", "toffoli", "swap", "cx_count", "rotations", "queries", "t_count")

@@ -1,6 +1,6 @@
 import pytest
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from runtime.study.store import ResultStore
 
 COLUMNS = ("task_id", "x", "y")

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from runtime.study.definitions import get_study
 from runtime.study.task import StudyTask, canonical_json
 

@@ -7,7 +7,7 @@ import math
 import pytest
 import torch
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from runtime.train.backbones import TinyViT
 from runtime.train.baselines import BASELINES, PerformerAttention, parameter_count
 from runtime.train.spec import QNNBackend

@@ -8,7 +8,7 @@ import torch
 from qiskit_machine_learning.connectors import TorchConnector
 from torch import nn
 
-from qcompile.errors import JobError, ResourceError
+from hardware_profiles.errors import JobError, ResourceError
 from qcompile.models.qama import local_energy
 from qcompile.models.qama_reference import qama_qubo_reference, qubo_energy_table
 from qcompile.models.qasa import qasa_reference_expectations

@@ -8,7 +8,7 @@ import json
 import pytest
 import torch
 
-from qcompile.errors import JobError, ResourceError
+from hardware_profiles.errors import JobError, ResourceError
 from runtime.train import loop
 from runtime.train.loop import CHECKPOINT, TrainConfig, checkpoint_epoch, train
 

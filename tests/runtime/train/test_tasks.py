@@ -8,7 +8,7 @@ import torch
 from scipy.signal import lfilter
 from torch import nn
 
-from qcompile.errors import ResourceError
+from hardware_profiles.errors import ResourceError
 from runtime.train.tasks import (
     SERIES_KINDS,
     TASK_NAMES,

@@ -27,7 +27,7 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import ParameterExpression
 from qiskit.quantum_info import SparsePauliOp
 
-from runtime.executor import EstimatorPub, RequestKind, SamplerPub
+from runtime.execution.executor import EstimatorPub, RequestKind, SamplerPub
 
 __all__ = ["canonical_circuit", "canonical_json", "request_document", "request_key"]
 

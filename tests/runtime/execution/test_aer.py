@@ -9,10 +9,10 @@ from qiskit.circuit import Parameter
 from qiskit.quantum_info import SparsePauliOp, Statevector
 
 from hardware_profiles import load_profile
+from hardware_profiles.errors import JobError
 from qcompile import CompileOptions, compile_circuit
-from qcompile.errors import JobError
-from runtime.aer import AerExecutor, choose_method
-from runtime.executor import (
+from runtime.execution.aer import AerExecutor, choose_method
+from runtime.execution.executor import (
     EstimateResult,
     EstimatorPub,
     Executor,

@@ -6,10 +6,10 @@ import pytest
 from qiskit_aer.noise import NoiseModel
 
 from hardware_profiles import load_profile
+from hardware_profiles.errors import JobError
 from hardware_profiles.ibm_snapshot import snapshot_backend
-from qcompile.errors import JobError
-from runtime.active import restrict_circuit, restrict_target
-from runtime.noise import noise_model, scale_target
+from runtime.execution.active import restrict_circuit, restrict_target
+from runtime.execution.noise import noise_model, scale_target
 from tests.runtime._circuits import compiled
 
 

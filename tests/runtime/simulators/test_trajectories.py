@@ -11,10 +11,10 @@ from qiskit.quantum_info import DensityMatrix, Operator, Statevector, partial_tr
 from qiskit_aer import AerSimulator
 from qiskit_aer.noise import pauli_error
 
-from qcompile.errors import CircuitInputError, CompileError, ResourceError
+from hardware_profiles.errors import CircuitInputError, CompileError, ResourceError
 from qcompile.qram.base import CX_COST
 from qcompile.qram.registry import CONSTRUCTIONS
-from runtime.trajectories import (
+from runtime.simulators.trajectories import (
     Branches,
     PauliNoise,
     aer_noisy_circuit,
@@ -129,7 +129,7 @@ def test_noiseless_routing_equals_statevector(kind: str) -> None:
     circuit = qram_query_circuit(kind, 4, seed=5)
     initial = qram_input(circuit, "plus")
     ideal = Statevector(initial.statevector()).evolve(circuit).data
-    from runtime.trajectories import _compile, _run_batch
+    from runtime.simulators.trajectories import _compile, _run_batch
 
     state, phase = _run_batch(_compile(circuit, PauliNoise()), initial.bits.T.copy(), [[]])
     ours = Branches(state.T, initial.amplitudes * np.exp(1j * phase)).statevector()
@@ -187,7 +187,7 @@ def test_profile_noise_uses_medians() -> None:
 
 
 def test_custom_gates_sharing_a_name_are_read_separately() -> None:
-    from runtime.trajectories import _compile, _run_batch
+    from runtime.simulators.trajectories import _compile, _run_batch
 
     flip, phase = QuantumCircuit(2), QuantumCircuit(2)
     flip.cx(0, 1)

@@ -5,7 +5,7 @@ from qiskit import QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp, Statevector
 
 from hardware_profiles import load_profile
-from runtime.active import restrict_circuit, restrict_observable, restrict_target
+from runtime.execution.active import restrict_circuit, restrict_observable, restrict_target
 from tests.runtime._circuits import compiled, logical_circuit, observable
 
 

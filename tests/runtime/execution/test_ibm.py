@@ -6,10 +6,16 @@ import pytest
 import qiskit_ibm_runtime.accounts.management as account_management
 
 from hardware_profiles import load_profile
-from qcompile.errors import JobError
-from runtime.aer import AerExecutor
-from runtime.executor import EstimateResult, EstimatorPub, Executor, SampleResult, SamplerPub
-from runtime.ibm import IBMExecutor
+from hardware_profiles.errors import JobError
+from runtime.execution.aer import AerExecutor
+from runtime.execution.executor import (
+    EstimateResult,
+    EstimatorPub,
+    Executor,
+    SampleResult,
+    SamplerPub,
+)
+from runtime.execution.ibm import IBMExecutor
 from tests.runtime._circuits import (
     compiled,
     device_observable,

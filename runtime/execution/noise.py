@@ -2,7 +2,7 @@
 
 ``NoiseModel.from_backend(FakeFez())`` builds errors for all 156 qubits and every coupler
 (seconds per call) although a compiled circuit uses a handful. Here the profile's Target
-is first restricted to the active qubits (:func:`runtime.active.restrict_target`), then
+is first restricted to the active qubits (:func:`runtime.execution.active.restrict_target`), then
 Aer's own ``basic_device_gate_errors`` / ``basic_device_readout_errors`` build the errors
 from it, so the channels are exactly those ``from_backend`` would build for these qubits:
 a thermal-relaxation error from T1/T2 and the gate duration, composed with a
@@ -26,9 +26,9 @@ from qiskit_aer.noise.device.models import (
 )
 
 from hardware_profiles import DeviceProfile
+from hardware_profiles.errors import JobError
 from hardware_profiles.target_map import map_target
-from qcompile.errors import JobError
-from runtime.active import restrict_target
+from runtime.execution.active import restrict_target
 
 __all__ = ["noise_model", "scale_target", "target_noise_model"]
 

@@ -1,9 +1,9 @@
 """Local execution on Aer, ideal or with the profile's noise, on the active qubits only.
 
 Every PUB's ISA circuit is restricted to its active physical qubits
-(:func:`runtime.active.restrict_circuit`) and run as is: Aer accepts the ISA gates
+(:func:`runtime.execution.active.restrict_circuit`) and run as is: Aer accepts the ISA gates
 (``sx``, ``rz``, ``cz``, ``ecr``, ``rzz``, ``r``, Clifford+T...), so nothing is
-re-transpiled. Noise comes from :func:`runtime.noise.noise_model` on the same qubits.
+re-transpiled. Noise comes from :func:`runtime.execution.noise.noise_model` on the same qubits.
 
 Simulation methods (``method="automatic"``), by active-qubit count ``k``:
 
@@ -37,9 +37,9 @@ from qiskit_aer import AerSimulator
 from qiskit_aer.noise import NoiseModel
 
 from hardware_profiles import DeviceProfile
-from qcompile.errors import JobError
-from runtime.active import ActiveCircuit, restrict_circuit
-from runtime.executor import (
+from hardware_profiles.errors import JobError
+from runtime.execution.active import ActiveCircuit, restrict_circuit
+from runtime.execution.executor import (
     EstimateResult,
     EstimatorPub,
     JobHandle,
@@ -47,7 +47,7 @@ from runtime.executor import (
     SampleResult,
     SamplerPub,
 )
-from runtime.noise import noise_model
+from runtime.execution.noise import noise_model
 
 __all__ = [
     "DEFAULT_SHOTS",
@@ -140,7 +140,7 @@ class AerExecutor:
         profile: the device profile the circuits were compiled for.
         noisy: simulate the profile's noise. Defaults to False (ideal).
         noise_scale: multiplies every error probability and divides T1/T2
-            (:func:`runtime.noise.scale_target`). Defaults to 1.0.
+            (:func:`runtime.execution.noise.scale_target`). Defaults to 1.0.
         method: an Aer method, or ``automatic`` (see the module docstring).
             Defaults to ``automatic``.
         seed: simulator seed; None draws a fresh one per run. Defaults to None.

@@ -67,7 +67,7 @@ from qiskit.circuit import (
 from qiskit.circuit.operation import Operation
 from qiskit.quantum_info import Pauli, SparsePauliOp
 
-from qcompile.errors import CompileError
+from hardware_profiles.errors import CompileError
 
 __all__ = ["Evaluation", "TorchCircuit", "compile_circuit"]
 

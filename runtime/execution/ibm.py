@@ -8,7 +8,7 @@ chosen in :func:`primitive_classes`.
 Credentials come from ``QISKIT_IBM_TOKEN`` (with ``QISKIT_IBM_INSTANCE`` and
 ``QISKIT_IBM_CHANNEL``, default ``ibm_quantum_platform``) or else from the account saved
 with ``QiskitRuntimeService.save_account``. A missing or rejected credential, or no
-network, is a one-line :class:`~qcompile.errors.JobError`; the token never appears in a
+network, is a one-line :class:`~hardware_profiles.errors.JobError`; the token never appears in a
 message, a log record or the fingerprint.
 
 **Local testing mode** (:meth:`IBMExecutor.local`) runs the same primitive code path
@@ -17,7 +17,7 @@ call build a noise model for all 156 qubits (15-18 s) and the executor-based est
 refuse to run ("requires more memory than max_memory_mb"). Instead each PUB is
 restricted to its active qubits and runs on an :class:`ActiveQubitsBackend`: a
 ``BackendV2`` whose Target is the snapshot's Target on those qubits and whose ``run``
-uses the matching noise model (:mod:`runtime.noise`, the same channels as
+uses the matching noise model (:mod:`runtime.execution.noise`, the same channels as
 ``NoiseModel.from_backend``).
 """
 
@@ -35,10 +35,10 @@ from qiskit.providers import BackendV2, Options
 from qiskit.transpiler import Target
 from qiskit_aer import AerSimulator
 
-from qcompile.errors import JobError
-from runtime.active import ActiveCircuit, restrict_circuit, restrict_target
-from runtime.aer import DEFAULT_SHOTS
-from runtime.executor import (
+from hardware_profiles.errors import JobError
+from runtime.execution.active import ActiveCircuit, restrict_circuit, restrict_target
+from runtime.execution.aer import DEFAULT_SHOTS
+from runtime.execution.executor import (
     EstimateResult,
     EstimatorPub,
     JobHandle,
@@ -46,8 +46,8 @@ from runtime.executor import (
     SampleResult,
     SamplerPub,
 )
-from runtime.noise import target_noise_model
-from runtime.secrets import redacted_line
+from runtime.execution.noise import target_noise_model
+from runtime.execution.secrets import redacted_line
 
 __all__ = [
     "TOKEN_ENV",
@@ -118,7 +118,7 @@ class ActiveQubitsBackend(BackendV2):
             durations and T1/T2.
         qubits: the physical qubits kept (compact qubit ``i`` is ``qubits[i]``).
         noisy: attach the noise model. Defaults to True.
-        noise_scale: see :func:`runtime.noise.scale_target`. Defaults to 1.0.
+        noise_scale: see :func:`runtime.execution.noise.scale_target`. Defaults to 1.0.
     """
 
     def __init__(
@@ -235,7 +235,7 @@ class IBMExecutor:
         instance: IBM Cloud instance (CRN or name); defaults to ``$QISKIT_IBM_INSTANCE``.
         channel: defaults to ``$QISKIT_IBM_CHANNEL`` or ``ibm_quantum_platform``.
         seed: simulator seed in local testing mode. Defaults to None.
-        noise_scale: local testing mode only; see :mod:`runtime.noise`. Defaults to 1.0.
+        noise_scale: local testing mode only; see :mod:`runtime.execution.noise`. Defaults to 1.0.
     """
 
     def __init__(

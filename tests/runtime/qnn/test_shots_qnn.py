@@ -15,12 +15,12 @@ from qiskit.transpiler import InstructionProperties, Target
 from qiskit_machine_learning.connectors import TorchConnector
 
 from hardware_profiles import load_profile
-from qcompile.errors import CompileError, JobError
+from hardware_profiles.errors import CompileError, JobError
 from qcompile.models import ModelCircuit
-from runtime.aer import AerExecutor
-from runtime.ibm import IBMExecutor
-from runtime.shots_qnn import ShotsQNN
-from runtime.torch_qnn import TorchStatevectorQNN
+from runtime.execution.aer import AerExecutor
+from runtime.execution.ibm import IBMExecutor
+from runtime.qnn.shots_qnn import ShotsQNN
+from runtime.qnn.torch_qnn import TorchStatevectorQNN
 from runtime.train.spec import QNNBackend
 
 

@@ -1,6 +1,6 @@
 """What every qattn command line shares: one-line usage errors and one-line failures.
 
-A user's mistake (a :class:`~qcompile.errors.QattnError`) prints one line on stderr and
+A user's mistake (a :class:`~hardware_profiles.errors.QattnError`) prints one line on stderr and
 exits 2; an interrupt exits 130; anything else is a bug in qattn and still prints one
 line (exit 1). ``QATTN_DEBUG=1`` re-raises instead, for a traceback.
 """
@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from qcompile.errors import QattnError
+from hardware_profiles.errors import QattnError
 
 __all__ = ["OneLineParser", "run_command"]
 

@@ -16,9 +16,9 @@ from qiskit import QuantumCircuit
 from qiskit.quantum_info import PauliList, SparsePauliOp
 from qiskit.transpiler import InstructionProperties, Target
 
+from hardware_profiles.errors import JobError
 from hardware_profiles.target_map import map_target
 from qcompile.equivalence import active_qubits
-from qcompile.errors import JobError
 
 __all__ = ["ActiveCircuit", "restrict_circuit", "restrict_observable", "restrict_target"]
 

@@ -17,10 +17,10 @@ import pytest
 from qiskit import QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp, Statevector
 
+from hardware_profiles.errors import JobError
 from qcompile.artifact import load_artifact_circuit
-from qcompile.errors import JobError
-from runtime.executor import EstimateResult, EstimatorPub, SampleResult, SamplerPub
-from runtime.jobstore import (
+from runtime.execution.executor import EstimateResult, EstimatorPub, SampleResult, SamplerPub
+from runtime.execution.jobstore import (
     DONE,
     ERROR,
     PENDING,
@@ -30,10 +30,10 @@ from runtime.jobstore import (
     result_to_json,
     run_request,
 )
-from runtime.requests import request_key
+from runtime.execution.requests import request_key
 from tests.runtime.primitive_executor import PrimitiveExecutor
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 TOKEN = "secret-token-123"
 
 

@@ -1,11 +1,12 @@
 """A qiskit-machine-learning neural network that runs its circuit on a shots-based executor.
 
 :class:`ShotsQNN` is the ``aer-noisy`` / ``ibm`` counterpart of
-:class:`~runtime.torch_qnn.TorchStatevectorQNN`: a
+:class:`~runtime.qnn.torch_qnn.TorchStatevectorQNN`: a
 :class:`~qiskit_machine_learning.neural_networks.NeuralNetwork` for
 :class:`~qiskit_machine_learning.connectors.TorchConnector` whose expectation values come
-from an :class:`~runtime.executor.Executor` (:class:`~runtime.aer.AerExecutor` with the
-profile's noise, or :class:`~runtime.ibm.IBMExecutor`, local testing mode included).
+from an :class:`~runtime.execution.executor.Executor`
+(:class:`~runtime.execution.aer.AerExecutor` with the profile's noise, or
+:class:`~runtime.execution.ibm.IBMExecutor`, local testing mode included).
 
 The circuit is transpiled **once**, at construction, for the target, and its observables are
 mapped with ``SparsePauliOp.apply_layout``. Every parametrised gate of the ISA circuit then
@@ -45,9 +46,9 @@ from qiskit.quantum_info import SparsePauliOp
 from qiskit.transpiler import Target
 from qiskit_machine_learning.neural_networks import NeuralNetwork
 
-from qcompile.errors import CompileError, JobError
-from runtime.executor import EstimateResult, EstimatorPub, Executor
-from runtime.torch_qnn import parameter_rows
+from hardware_profiles.errors import CompileError, JobError
+from runtime.execution.executor import EstimateResult, EstimatorPub, Executor
+from runtime.qnn.torch_qnn import parameter_rows
 
 if TYPE_CHECKING:
     from hardware_profiles import DeviceProfile
@@ -450,11 +451,11 @@ def _backend_executor(backend: QNNBackend) -> tuple[Executor, DeviceProfile]:
 
     profile = load_profile(backend.profile)
     if backend.name == "aer-noisy":
-        from runtime.aer import AerExecutor
+        from runtime.execution.aer import AerExecutor
 
         return AerExecutor(profile, noisy=True, seed=backend.seed), profile
     if backend.name == "ibm":
-        from runtime.ibm import IBMExecutor
+        from runtime.execution.ibm import IBMExecutor
 
         if not backend.ibm_backend:
             raise JobError("backend 'ibm' needs ibm_backend (a device, or a fake backend)")

@@ -50,7 +50,7 @@ from typing import Literal
 import numpy as np
 from qiskit.circuit import Instruction, QuantumCircuit
 
-from qcompile.errors import CircuitInputError, ResourceError
+from hardware_profiles.errors import CircuitInputError, ResourceError
 
 __all__ = [
     "Branches",
@@ -110,7 +110,7 @@ class PauliNoise:
         p_idle = 0.0
         if idle:
             if t2q is None or t2 is None:
-                from qcompile.errors import ProfileError
+                from hardware_profiles.errors import ProfileError
 
                 raise ProfileError(f"profile {profile!r} has no 2q duration or T2 for idle noise")
             p_idle = min(1.0, scale * (1.0 - math.exp(-t2q / t2)))
@@ -126,8 +126,8 @@ class PauliNoise:
 @functools.cache
 def _profile_medians(profile: str) -> tuple[float, float, float | None, float | None]:
     from hardware_profiles import load_profile
+    from hardware_profiles.errors import ProfileError
     from hardware_profiles.summary import summarize_profile
-    from qcompile.errors import ProfileError
 
     summary = summarize_profile(load_profile(profile))
     if summary.median_1q_error is None or summary.median_2q_error is None:

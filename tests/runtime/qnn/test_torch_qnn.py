@@ -17,14 +17,14 @@ from qiskit_machine_learning.connectors import TorchConnector
 from qiskit_machine_learning.gradients import ParamShiftEstimatorGradient
 from qiskit_machine_learning.neural_networks import EstimatorQNN
 
-from qcompile.errors import CompileError
+from hardware_profiles.errors import CompileError
 from qcompile.models import ModelCircuit
 from qcompile.models.catalog import ModelSpec, build_model
 from qcompile.models.qlaci import build_qlaci
 from qcompile.qram.lowering import QRAMLowering
-from runtime import statevector_torch
-from runtime.statevector_torch import compile_circuit
-from runtime.torch_qnn import TorchStatevectorQNN
+from runtime.qnn.torch_qnn import TorchStatevectorQNN
+from runtime.simulators import statevector_torch
+from runtime.simulators.statevector_torch import compile_circuit
 
 
 def _random_circuit() -> tuple[

@@ -1,6 +1,6 @@
 """A resumable, content-addressed record of every execution request (one SQLite file).
 
-Every request is keyed by :func:`runtime.requests.request_key` and recorded **before** it
+Every request is keyed by :func:`runtime.execution.requests.request_key` and recorded **before** it
 is submitted, so a killed process loses nothing and repeats nothing (sinter's
 ``collect`` discipline):
 
@@ -46,8 +46,8 @@ from typing import Any
 import numpy as np
 import qiskit
 
-from qcompile.errors import JobError
-from runtime.executor import (
+from hardware_profiles.errors import JobError
+from runtime.execution.executor import (
     EstimateResult,
     EstimatorPub,
     Executor,
@@ -56,8 +56,8 @@ from runtime.executor import (
     SampleResult,
     SamplerPub,
 )
-from runtime.requests import canonical_json, request_key
-from runtime.secrets import redact_secrets, redacted_line
+from runtime.execution.requests import canonical_json, request_key
+from runtime.execution.secrets import redact_secrets, redacted_line
 
 __all__ = [
     "DONE",
@@ -400,7 +400,7 @@ def run_request(
 
     Args:
         store: the job store.
-        executor: any :class:`~runtime.executor.Executor`.
+        executor: any :class:`~runtime.execution.executor.Executor`.
         kind: ``sample`` or ``estimate``.
         pubs: the PUBs.
         shots: shots per parameter set. Defaults to the executor's default.

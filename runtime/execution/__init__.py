@@ -1,0 +1,1 @@
+"""Executing PUBs: the executor interface, Aer and IBM executors, noise, the job store."""

@@ -1,0 +1,1 @@
+"""Quantum neural networks over compiled circuits: exact (torch statevector) and shots-based."""

@@ -1,0 +1,1 @@
+"""Simulators written for qattn: the batched torch statevector engine and noisy trajectories."""
