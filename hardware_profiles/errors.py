@@ -16,6 +16,7 @@ __all__ = [
     "ProfileError",
     "QattnError",
     "ResourceError",
+    "one_line",
 ]
 
 
@@ -49,3 +50,15 @@ class ResourceError(QattnError):
 
 class JobError(QattnError):
     """An execution request failed, or its credentials are missing or rejected."""
+
+
+def one_line(error: BaseException | str, limit: int = 300) -> str:
+    """An error (or any text) as one line: whitespace collapsed, at most ``limit`` characters.
+
+    An exception with an empty message is named by its type, so the line is never empty.
+    """
+    text = str(error)
+    if isinstance(error, BaseException) and not text.strip():
+        text = type(error).__name__
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
