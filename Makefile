@@ -1,4 +1,5 @@
-# Two entry points for a fresh machine: `make demo` and `make test`.
+# Two entry points for a fresh machine: `make demo` and `make test` (`make test-fast` is the
+# inner loop: lint and the tests not marked slow, under a minute on two cores).
 # Both create .venv and install qattn into it (torch==2.13.0 first: its CPU wheel
 # is the only torch spec that does not pull gigabytes of CUDA packages).
 PYTHON ?= python3
@@ -6,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.qattn-installed
 
-.PHONY: demo test lint install clean
+.PHONY: demo test test-fast lint install clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,15 +24,28 @@ demo: $(STAMP)
 	$(BIN)/qcompile demo --out out/demo
 	QATTN_JOBSTORE=out/jobs.sqlite $(BIN)/qrun sample out/demo/lookup16.qpy --noisy --shots 4096 --seed 7
 
+# Import contracts (pyproject.toml, [tool.importlinter]): runtime -> qcompile ->
+# hardware_profiles, and no import cycles. --no-cache: the graph takes under a second to build.
+LINT_IMPORTS := $(BIN)/lint-imports --no-cache --no-logo
+
 test: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(LINT_IMPORTS)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(LINT_IMPORTS)
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(LINT_IMPORTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

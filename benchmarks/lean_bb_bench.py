@@ -10,44 +10,36 @@ in one run and with the same seed:
 * ``2q O3``: the 2-qubit-node brigade, same pipeline;
 * ``lean O3``: :class:`LeanBucketBrigadeQRAM` (``fanout_levels`` from ``--fanouts``; 0 is a
   pure brigade) with the preset O3 pass manager's own layout and routing;
-* ``lean ours``: the same lean circuit with :func:`transpile_lean_bb` (``layouts="tree"``: the
-  ``--candidates`` tree layouts and the ``qram_tree`` layout stage, best of them; Qiskit's
-  default layout is *not* among the candidates).
+* ``lean ours``: the same lean circuit compiled with ``CompileOptions(layouts="tree",
+  known_zero_inputs=n + b)`` (the ``--candidates`` tree layouts and the ``qram_tree`` layout
+  stage, best of them; Qiskit's default layout is *not* among the candidates; routing SWAPs next
+  to a known ``|0>`` become moves).
 
 Readings: ``(a) = lean ours / BB O3`` (the query as the user asks for it: our lowering and
 layout against Qiskit on the reference construction) and ``(b) = lean ours / lean O3``
-(layout/routing only, on the very same circuit). Every compiled circuit is checked against the
-target's ISA and, with :func:`~qcompile.qram.verify.compiled_query_fidelity` (Aer MPS, a random
-entangled address/target state through the layouts, every ancilla back to ``|0>``), against the
-query semantics; ``min F`` is the lowest fidelity among the four circuits of a row.
+(layout/routing only, on the very same circuit). Every circuit is compiled by qattn's compile
+path (:func:`qcompile.pipeline.compile_circuit`, which runs the ISA check) and checked, with
+:func:`~qcompile.qram.verify.compiled_query_fidelity` (Aer MPS, a random entangled
+address/target state through the layouts, every ancilla back to ``|0>``), against the query
+semantics; ``min F`` is the lowest fidelity among the four circuits of a row.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 from qiskit import QuantumCircuit
-from qiskit.transpiler import Target
-from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
 
 from hardware_profiles import load_profile
-from qcompile.isa import check_isa
-from qcompile.qram import (
-    BucketBrigade2QRAM,
-    BucketBrigadeQRAM,
-    LeanBucketBrigadeQRAM,
-    QRAMWords,
-    transpile_lean_bb,
-)
+from qcompile.pipeline import CompileOptions, compile_circuit
+from qcompile.qram import BucketBrigade2QRAM, BucketBrigadeQRAM, LeanBucketBrigadeQRAM, QRAMWords
 from qcompile.qram.tree_layout import two_qubit_count
 from qcompile.qram.verify import compiled_query_fidelity
 
 
-def checked(isa: QuantumCircuit, target: Target, words: QRAMWords) -> tuple[int, float]:
-    """Two-qubit count and semantic fidelity of a compiled query (raises if not ISA)."""
-    check_isa(isa, target)
+def checked(isa: QuantumCircuit, words: QRAMWords) -> tuple[int, float]:
+    """Two-qubit count and semantic fidelity of a compiled (ISA-checked) query."""
     return two_qubit_count(isa), compiled_query_fidelity(isa, words)
 
 
@@ -67,38 +59,37 @@ def main(argv: list[str] | None = None) -> int:
     print("two-qubit gates after compiling; (a) = lean ours / BB O3, (b) = lean ours / lean O3")
     print(header)
     print("-" * len(header))
-    for profile in args.profiles:
-        target = load_profile(profile).target()
+    o3 = CompileOptions(optimization_level=3, seed=args.seed, equivalence_max_qubits=0)
+    for profile in map(load_profile, args.profiles):
         for n in args.sizes:
             words = QRAMWords.bits([int(x) for x in rng.integers(0, 2, 1 << n)], b=1)
             baselines = []
             fidelities = []
             for cls in (BucketBrigadeQRAM, BucketBrigade2QRAM):
-                pm = generate_preset_pass_manager(3, target=target, seed_transpiler=args.seed)
-                count, fid = checked(pm.run(cls(words).build()), target, words)
+                count, fid = checked(
+                    compile_circuit(cls(words).build(), profile, o3).circuit, words
+                )
                 baselines.append(count)
                 fidelities.append(fid)
             bb, bb2 = baselines
+            ours_options = CompileOptions(
+                optimization_level=3,
+                seed=args.seed,
+                layouts="tree",
+                tree_candidates=args.candidates,
+                known_zero_inputs=n + words.b,  # the address and target registers
+            )
             for fanout in (f for f in args.fanouts if f <= n):
                 circuit = LeanBucketBrigadeQRAM(words, fanout).build()
-                pm = generate_preset_pass_manager(3, target=target, seed_transpiler=args.seed)
-                start = time.perf_counter()
-                default_isa = pm.run(circuit)
-                o3_s = time.perf_counter() - start
-                start = time.perf_counter()
-                ours_isa = transpile_lean_bb(
-                    circuit,
-                    target,
-                    layouts="tree",
-                    candidates=args.candidates,
-                    seed_transpiler=args.seed,
-                )
-                ours_s = time.perf_counter() - start
-                lean_o3, fid_o3 = checked(default_isa, target, words)
-                ours, fid_ours = checked(ours_isa, target, words)
+                default = compile_circuit(circuit, profile, o3)
+                ours_run = compile_circuit(circuit, profile, ours_options)
+                o3_s, ours_s = default.report.compile_time_s, ours_run.report.compile_time_s
+                lean_o3, fid_o3 = checked(default.circuit, words)
+                ours, fid_ours = checked(ours_run.circuit, words)
                 min_f = min([*fidelities, fid_o3, fid_ours])
                 print(
-                    f"{profile:<10}{1 << n:>4}{bb:>7}{bb2:>7}{fanout:>5}{circuit.num_qubits:>7}"
+                    f"{profile.name:<10}{1 << n:>4}{bb:>7}{bb2:>7}{fanout:>5}"
+                    f"{circuit.num_qubits:>7}"
                     f"{lean_o3:>9}{ours:>10}{ours / bb:>6.2f}{ours / lean_o3:>6.2f}"
                     f"{ours / bb2:>6.2f}{min_f:>8.5f}{o3_s:>7.1f}{ours_s:>8.1f}",
                     flush=True,

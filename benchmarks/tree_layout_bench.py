@@ -3,23 +3,24 @@
 Run: ``python benchmarks/tree_layout_bench.py [--sizes 3 4 5] [--candidates 6] [--seed 0]``.
 For N = 2**n (bits mode, b = 1, random words), each bucket-brigade variant and each device
 (heron_r2, eagle_r3), it compiles the same logical circuit twice in one run: with the preset O3
-pass manager's own layout (VF2 then Sabre), and with :func:`transpile_with_tree_layout` (the
-best of ``--candidates`` tree layouts as ``initial_layout``, Sabre routing). It prints the
-two-qubit counts, their ratio (tree / default) and both compile times (the tree time includes
-finding the layouts and compiling every candidate).
+pass manager's own layout (VF2 then Sabre), and with the compile option
+``CompileOptions(layouts="tree", tree_stage=False)`` of :func:`qcompile.pipeline.compile_circuit`
+(the best of ``--candidates`` tree layouts as ``initial_layout``, Sabre routing). Both go through
+qattn's compile path, so both pass the ISA check. It prints the two-qubit counts, their ratio
+(tree / default) and both compile times (the pass managers' time from the compile report; the
+tree time includes finding the layouts and compiling every candidate).
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
-from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
 
 from hardware_profiles import load_profile
+from qcompile.pipeline import CompileOptions, compile_circuit
 from qcompile.qram import BucketBrigade2QRAM, BucketBrigadeQRAM, QRAMWords
-from qcompile.qram.tree_layout import transpile_with_tree_layout, two_qubit_count
+from qcompile.qram.tree_layout import two_qubit_count
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,30 +37,30 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(header)
     print("-" * len(header))
-    for profile in args.profiles:
-        target = load_profile(profile).target()
+    o3 = CompileOptions(optimization_level=3, seed=args.seed, equivalence_max_qubits=0)
+    # Tree layouts alone, as the docstring says (no qram_tree stage, no default layout).
+    tree_options = CompileOptions(
+        optimization_level=3,
+        seed=args.seed,
+        equivalence_max_qubits=0,
+        layouts="tree",
+        tree_candidates=args.candidates,
+        tree_stage=False,
+    )
+    for profile in map(load_profile, args.profiles):
         for n in args.sizes:
             words = QRAMWords.bits([int(x) for x in rng.integers(0, 2, 1 << n)], b=1)
             for cls in (BucketBrigadeQRAM, BucketBrigade2QRAM):
                 circuit = cls(words).build()
-                pm = generate_preset_pass_manager(3, target=target, seed_transpiler=args.seed)
-                start = time.perf_counter()
-                default = two_qubit_count(pm.run(circuit))
-                default_s = time.perf_counter() - start
-                start = time.perf_counter()
-                tree = two_qubit_count(
-                    transpile_with_tree_layout(
-                        circuit,
-                        target,
-                        candidates=args.candidates,
-                        include_stage=False,  # tree layouts alone, as the docstring says
-                        seed_transpiler=args.seed,
-                    )
-                )
-                tree_s = time.perf_counter() - start
+                default_run = compile_circuit(circuit, profile, o3)
+                default = two_qubit_count(default_run.circuit)
+                default_s = default_run.report.compile_time_s
+                tree_run = compile_circuit(circuit, profile, tree_options)
+                tree = two_qubit_count(tree_run.circuit)
+                tree_s = tree_run.report.compile_time_s
                 print(
-                    f"{profile:<10}{cls.kind:<16}{1 << n:>4}{circuit.num_qubits:>7}{default:>8}"
-                    f"{tree:>9}{tree / default:>7.2f}{default_s:>7.1f}{tree_s:>8.1f}",
+                    f"{profile.name:<10}{cls.kind:<16}{1 << n:>4}{circuit.num_qubits:>7}"
+                    f"{default:>8}{tree:>9}{tree / default:>7.2f}{default_s:>7.1f}{tree_s:>8.1f}",
                     flush=True,
                 )
     return 0

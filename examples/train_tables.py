@@ -95,7 +95,7 @@ def _fmt(values: list[float], digits: int = 3) -> str:
 
 
 def _table(family: str, results: dict[tuple[str, str], list[dict]], tasks: list[str]) -> str:
-    from runtime.train.loop import HYBRID_FAMILIES
+    from runtime.train.hybrid import HYBRIDS
 
     names = METRICS[family]
     head = ["task", "model", "params", *[label for _, label in names], "s / run", "seeds"]
@@ -105,7 +105,7 @@ def _table(family: str, results: dict[tuple[str, str], list[dict]], tasks: list[
             if t != task or not records:
                 continue
             finals = [record["history"][-1] for record in records]
-            cells = [task, f"**{model}**" if model in HYBRID_FAMILIES else model]
+            cells = [task, f"**{model}**" if model in HYBRIDS else model]
             cells.append(str(records[0]["parameters"]))
             for key, _ in names:
                 values = [
@@ -211,23 +211,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     raw_argv = list(sys.argv[1:] if argv is None else argv)
 
-    from runtime.train.loop import HYBRID_FAMILIES, hybrid_models, models_for
+    from runtime.train.hybrid import HYBRIDS
+    from runtime.train.loop import models_for
     from runtime.train.tasks import TASK_NAMES
 
     protocol = QUICK if args.quick else PROTOCOL
-    available = set() if args.baselines_only else set(hybrid_models())
     missing = []
     if args.baselines_only:
         missing.append("the hybrid models (run with --baselines-only)")
-    elif set(HYBRID_FAMILIES) - available:
-        missing.append(
-            "hybrid models not importable: " + ", ".join(sorted(set(HYBRID_FAMILIES) - available))
-        )
     jobs = []
     for task in args.tasks or TASK_NAMES:
         family = task.split("-", 1)[0]
         for model in models_for(family):
-            if model in HYBRID_FAMILIES and model not in available:
+            if args.baselines_only and model in HYBRIDS:
                 continue
             for seed in range(args.seeds):
                 jobs.append((task, model, seed, protocol[_protocol_key(task)], args.runs))

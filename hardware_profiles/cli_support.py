@@ -1,4 +1,4 @@
-"""What every qattn command line shares: one-line usage errors and one-line failures.
+"""What every qattn command line shares: one-line errors, and size lists such as ``16..1024``.
 
 A user's mistake (a :class:`~hardware_profiles.errors.QattnError`) prints one line on stderr and
 exits 2; an interrupt exits 130; anything else is a bug in qattn and still prints one
@@ -10,12 +10,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
-from hardware_profiles.errors import QattnError
+from hardware_profiles.errors import QattnError, ResourceError, one_line
 
-__all__ = ["OneLineParser", "run_command"]
+__all__ = ["OneLineParser", "parse_sizes", "run_command"]
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -26,8 +26,64 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _line(text: str) -> str:
-    return " ".join(text.split())
+def _bound(value: int) -> str:
+    exponent = value.bit_length() - 1
+    return f"2^{exponent}" if exponent > 10 and value == 1 << exponent else str(value)
+
+
+def parse_sizes(
+    tokens: Sequence[str],
+    *,
+    option: str,
+    minimum: int = 1,
+    maximum: int | None = None,
+    powers_of_two_only: bool = False,
+) -> list[int]:
+    """Sizes from the command line: each token ``N``, or ``LO..HI`` for the powers of two in it.
+
+    ``qcompile estimate --seq-len 16..1048576`` and ``qrun study --sizes 4 16..256`` both
+    read their sizes here. A range gives every power of two ``p`` with ``LO <= p <= HI``
+    (``5..40`` gives 8, 16, 32); sizes keep the order of the tokens.
+
+    Args:
+        tokens: the command-line words, e.g. ``["4", "16..256"]``.
+        option: the option named in error messages, e.g. ``"--seq-len"``.
+        minimum: the smallest size allowed (and the smallest ``LO``). Defaults to 1.
+        maximum: the largest size allowed (and the largest ``HI``). Defaults to None (no bound).
+        powers_of_two_only: a single ``N`` must be a power of two too. Defaults to False.
+
+    Returns:
+        The sizes.
+
+    Raises:
+        ResourceError: a token that is neither an integer nor ``LO..HI``, a size out of
+            bounds, or a token that holds no allowed size (an empty range, or a single ``N``
+            that is not a power of two when ``powers_of_two_only``).
+    """
+    upper = "" if maximum is None else f" <= {_bound(maximum)}"
+    sizes: list[int] = []
+    for token in tokens:
+        lo_text, sep, hi_text = token.partition("..")
+        try:
+            lo = int(lo_text)
+            hi = int(hi_text) if sep else lo
+        except ValueError:
+            raise ResourceError(
+                f"bad size {token!r} for {option}: expected N or LO..HI (integers)"
+            ) from None
+        if lo < minimum or hi < lo or (maximum is not None and hi > maximum):
+            bounds = "LO <= HI" if sep else "N"
+            raise ResourceError(
+                f"bad size {token!r} for {option}: need {_bound(minimum)} <= {bounds}{upper}"
+            )
+        if sep or powers_of_two_only:
+            found = [1 << e for e in range(hi.bit_length()) if lo <= 1 << e <= hi]
+            if not found:
+                raise ResourceError(f"bad size {token!r} for {option}: holds no power of two")
+            sizes.extend(found)
+        else:
+            sizes.append(lo)
+    return sizes
 
 
 def run_command(
@@ -51,7 +107,7 @@ def run_command(
     except QattnError as exc:
         if debug:
             raise
-        print(f"{prog}: error: {redact(_line(str(exc)))}", file=sys.stderr)
+        print(f"{prog}: error: {redact(one_line(exc, limit=None))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{prog}: {interrupted}", file=sys.stderr)
@@ -59,8 +115,10 @@ def run_command(
     except Exception as exc:  # a bug in qattn: still one line unless debugging
         if debug:
             raise
+        # Redact before shortening, so a credential cut in half cannot escape the redaction.
+        message = one_line(redact(one_line(exc, limit=None)))
         print(
-            f"{prog}: internal error: {type(exc).__name__}: {redact(_line(str(exc)))[:300]} "
+            f"{prog}: internal error: {type(exc).__name__}: {message} "
             "(set QATTN_DEBUG=1 for a traceback)",
             file=sys.stderr,
         )

@@ -52,13 +52,18 @@ class JobError(QattnError):
     """An execution request failed, or its credentials are missing or rejected."""
 
 
-def one_line(error: BaseException | str, limit: int = 300) -> str:
+def one_line(error: BaseException | str, limit: int | None = 300) -> str:
     """An error (or any text) as one line: whitespace collapsed, at most ``limit`` characters.
 
     An exception with an empty message is named by its type, so the line is never empty.
+
+    Args:
+        error: the exception or text.
+        limit: the longest line returned; longer ones end in ``…``. Defaults to 300;
+            None keeps the whole text.
     """
     text = str(error)
     if isinstance(error, BaseException) and not text.strip():
         text = type(error).__name__
     text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if limit is None or len(text) <= limit else text[: limit - 1] + "…"

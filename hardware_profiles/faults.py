@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from qiskit.transpiler import InstructionProperties, Target
 
-from hardware_profiles.profile import FaultPolicy
+from hardware_profiles.specs import FaultPolicy
 from hardware_profiles.target_map import map_target
 
 __all__ = ["FaultReport", "apply_fault_policy", "find_faults"]

@@ -7,14 +7,10 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from hardware_profiles.defaults import DEFAULT_PROFILE
 from hardware_profiles.errors import ProfileError
-from hardware_profiles.profile import (
-    DeviceProfile,
-    FaultPolicy,
-    GateSpec,
-    LogicalSpec,
-    TopologySpec,
-)
+from hardware_profiles.profile import DeviceProfile
+from hardware_profiles.specs import FaultPolicy, GateSpec, LogicalSpec, TopologySpec
 
 __all__ = [
     "BUILTIN_PROFILE_DIR",
@@ -27,7 +23,6 @@ __all__ = [
 
 BUILTIN_PROFILE_DIR = Path(__file__).parent / "data"
 PROFILE_PATH_ENV = "QATTN_PROFILE_PATH"
-DEFAULT_PROFILE = "heron_r2"
 
 _TABLES: dict[str, set[str]] = {
     "profile": {"name", "kind", "description", "notes"},

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass
 
 import rustworkx as rx
 from qiskit.transpiler import Target
 
+from hardware_profiles.medians import CONTROL_FLOW_OPERATIONS, profile_medians
 from hardware_profiles.profile import DeviceProfile
 
 __all__ = ["ProfileSummary", "summarize_profile"]
 
-_CONTROL_FLOW = {"if_else", "while_loop", "for_loop", "switch_case", "box"}
-_VIRTUAL = {"rz", "id", "delay", "barrier"}
-
 
 @dataclass(frozen=True)
 class ProfileSummary:
-    """The figures ``profiles show`` prints.
+    """The figures ``profiles show`` prints: a display object.
 
-    Medians are over the qubits or couplers the Target offers after the fault policy;
-    ``None`` where the Target carries no such figure.
+    The medians are :func:`~hardware_profiles.medians.profile_medians` (code that computes
+    with them calls that function, not this summary).
     """
 
     name: str
@@ -92,28 +89,6 @@ def _seconds(value: float) -> str:
     return "0" if value == 0 else f"{value:.3g} s"
 
 
-def _median(values: list[float]) -> float | None:
-    return statistics.median(values) if values else None
-
-
-def _collect(target: Target, arity: int, measure: bool) -> tuple[list[float], list[float]]:
-    errors: list[float] = []
-    durations: list[float] = []
-    for name in target.operation_names:
-        if name in _CONTROL_FLOW or name in _VIRTUAL or name == "reset":
-            continue
-        if (name == "measure") != measure:
-            continue
-        for qargs, props in target[name].items():
-            if qargs is None or len(qargs) != arity or props is None:
-                continue
-            if props.error is not None:
-                errors.append(props.error)
-            if props.duration is not None:
-                durations.append(props.duration)
-    return errors, durations
-
-
 def _connectivity(profile: DeviceProfile, target: Target) -> tuple[str, int, int]:
     n = target.num_qubits or 0
     graph = rx.PyGraph()
@@ -150,13 +125,9 @@ def summarize_profile(profile: DeviceProfile) -> ProfileSummary:
         profile: the profile to summarize.
     """
     target = profile.target()
-    e1, d1 = _collect(target, 1, measure=False)
-    e2, d2 = _collect(target, 2, measure=False)
-    er, dr = _collect(target, 1, measure=True)
-    names = [n for n in target.operation_names if n not in _CONTROL_FLOW]
+    medians = profile_medians(profile)
+    names = [n for n in target.operation_names if n not in CONTROL_FLOW_OPERATIONS]
     two_qubit = sorted(n for n in names if any(q is not None and len(q) == 2 for q in target[n]))
-    t1 = [p.t1 for p in (target.qubit_properties or []) if p is not None and p.t1]
-    t2 = [p.t2 for p in (target.qubit_properties or []) if p is not None and p.t2]
     connectivity, couplers, degree = _connectivity(profile, target)
     return ProfileSummary(
         name=profile.name,
@@ -168,14 +139,14 @@ def summarize_profile(profile: DeviceProfile) -> ProfileSummary:
         connectivity=connectivity,
         num_couplers=couplers,
         max_degree=degree,
-        median_1q_error=_median(e1),
-        median_2q_error=_median(e2),
-        median_readout_error=_median(er),
-        median_1q_duration=_median(d1),
-        median_2q_duration=_median(d2),
-        median_readout_duration=_median(dr),
-        median_t1=_median(t1),
-        median_t2=_median(t2),
+        median_1q_error=medians.error_1q,
+        median_2q_error=medians.error_2q,
+        median_readout_error=medians.error_readout,
+        median_1q_duration=medians.duration_1q,
+        median_2q_duration=medians.duration_2q,
+        median_readout_duration=medians.duration_readout,
+        median_t1=medians.t1,
+        median_t2=medians.t2,
         faults=profile.fault_report().describe(),
         fault_mode=profile.faults.mode,
         provenance=profile.provenance(),

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from qiskit.circuit import Delay, Instruction, Measure, Parameter, Reset
-from qiskit.circuit.library import get_standard_gate_name_mapping
+from collections.abc import Sequence
+
 from qiskit.providers import QubitProperties
 from qiskit.transpiler import CouplingMap, InstructionProperties, Target
 
 from hardware_profiles.errors import ProfileError
-from hardware_profiles.profile import DeviceProfile, TopologySpec
+from hardware_profiles.native_gates import native_operation
+from hardware_profiles.specs import GateSpec, TopologySpec
 
-__all__ = ["coupling_edges", "native_operation", "synthetic_target"]
-
-_NON_GATES = {"measure": Measure(), "reset": Reset(), "delay": Delay(Parameter("t"))}
+__all__ = ["coupling_edges", "synthetic_target"]
 
 
 def coupling_edges(topology: TopologySpec) -> list[tuple[int, int]]:
@@ -44,30 +43,37 @@ def coupling_edges(topology: TopologySpec) -> list[tuple[int, int]]:
     return edges
 
 
-def synthetic_target(profile: DeviceProfile) -> Target:
-    """Builds the Target of a synthetic or fault-tolerant profile.
+def synthetic_target(
+    topology: TopologySpec,
+    gates: Sequence[GateSpec],
+    *,
+    t1: float | None = None,
+    t2: float | None = None,
+    description: str | None = None,
+) -> Target:
+    """Builds the Target of a synthetic or fault-tolerant device.
 
-    Every native instruction gets the profile's error and duration on every qubit
-    (single-qubit gates, ``measure``, ``reset``, ``delay``) or coupler (2-qubit gates).
+    Every native instruction gets its error and duration on every qubit (single-qubit gates,
+    ``measure``, ``reset``, ``delay``) or coupler (2-qubit gates).
 
     Args:
-        profile: a profile of kind ``synthetic`` or ``fault_tolerant``.
+        topology: the connectivity.
+        gates: the native instructions.
+        t1: T1 of every qubit in seconds. Defaults to None (not modelled).
+        t2: T2 of every qubit in seconds. Defaults to None (not modelled).
+        description: the Target's description. Defaults to None.
 
     Raises:
-        ProfileError: an unknown gate name or a gate of more than two qubits.
+        ProfileError: an unknown gate name, a gate of more than two qubits, or a qubit count
+            that does not match the lattice.
     """
-    assert profile.topology is not None
-    n = profile.topology.num_qubits
-    edges = coupling_edges(profile.topology)
+    n = topology.num_qubits
+    edges = coupling_edges(topology)
     qubit_properties = None
-    if profile.t1 is not None or profile.t2 is not None:
-        qubit_properties = [QubitProperties(t1=profile.t1, t2=profile.t2) for _ in range(n)]
-    target = Target(
-        description=f"qattn profile {profile.name}",
-        num_qubits=n,
-        qubit_properties=qubit_properties,
-    )
-    for spec in profile.gates:
+    if t1 is not None or t2 is not None:
+        qubit_properties = [QubitProperties(t1=t1, t2=t2) for _ in range(n)]
+    target = Target(description=description, num_qubits=n, qubit_properties=qubit_properties)
+    for spec in gates:
         operation = native_operation(spec.name)
         if operation.num_qubits == 1:
             target.add_instruction(
@@ -88,22 +94,3 @@ def synthetic_target(profile: DeviceProfile) -> Target:
                 name=spec.name,
             )
     return target
-
-
-def native_operation(name: str) -> Instruction:
-    """The Qiskit operation for a native instruction name of a synthetic profile.
-
-    Raises:
-        ProfileError: not a standard gate, measure, reset or delay; or over 2 qubits.
-    """
-    operation = _NON_GATES.get(name) or get_standard_gate_name_mapping().get(name)
-    if operation is None:
-        raise ProfileError(
-            f"gates.{name}: not a Qiskit standard gate name (e.g. rz, sx, x, cz, "
-            "ecr, rzz, rxx, h, t, cx) nor measure/reset/delay"
-        )
-    if operation.num_qubits > 2:
-        raise ProfileError(
-            f"gates.{name}: {operation.num_qubits}-qubit native gates are not supported"
-        )
-    return operation

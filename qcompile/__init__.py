@@ -10,13 +10,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from hardware_profiles.errors import QattnError
+    from qcompile.artifact import Artifact
     from qcompile.circuit_io import load_circuit, loads_circuit
     from qcompile.equivalence import EquivalenceResult, check_equivalence
     from qcompile.isa import check_isa, isa_violations
-    from qcompile.pipeline import CompileOptions, CompileResult, compile_circuit
+    from qcompile.pipeline import CompileOptions, CompileResult, compile_circuit, compile_model
     from qcompile.report import CompileReport
 
 __all__ = [
+    "Artifact",
     "CompileOptions",
     "CompileReport",
     "CompileResult",
@@ -25,15 +27,18 @@ __all__ = [
     "check_equivalence",
     "check_isa",
     "compile_circuit",
+    "compile_model",
     "isa_violations",
     "load_circuit",
     "loads_circuit",
 ]
 
 _HOMES = {
+    "Artifact": "qcompile.artifact",
     "CompileOptions": "qcompile.pipeline",
     "CompileResult": "qcompile.pipeline",
     "compile_circuit": "qcompile.pipeline",
+    "compile_model": "qcompile.pipeline",
     "CompileReport": "qcompile.report",
     "EquivalenceResult": "qcompile.equivalence",
     "check_equivalence": "qcompile.equivalence",

@@ -1,29 +1,60 @@
-"""Writing a compile result to disk: ISA circuit (QPY, OpenQASM 3) and report (JSON, Markdown).
+"""The compiled artifact: what crosses from the compiler to the runtime, as one frozen value.
 
-Every file records the Qiskit version and the profile: the QPY circuit in its
-``metadata["qattn"]``, the OpenQASM 3 file in a header comment, the reports in their
-``versions`` and ``provenance`` fields. Files are written atomically (temporary file,
-then rename), so an interrupted write never leaves a half-written artifact.
+An :class:`Artifact` holds the ISA circuit (with its layout), the model's observables on the
+logical qubits and mapped onto the ISA circuit's physical qubits, the parameter order (the
+``inputs`` and ``weights`` parameters in circuit order), the compile report, the profile's name
+and content digest (:meth:`hardware_profiles.DeviceProfile.digest`) and the versions that made
+it. :func:`qcompile.pipeline.compile_circuit` returns one; the runtime (``qrun``, the shots QNN,
+the studies) consumes it through :meth:`Artifact.sampler_pubs` and
+:meth:`Artifact.estimator_pubs` and never re-derives any of it.
+
+On disk (:meth:`Artifact.save`, :meth:`Artifact.load`) an artifact is the files ``qcompile``
+has always written: ``<name>.qpy`` (the circuit; profile, digest, versions and options in its
+``metadata["qattn"]``), ``<name>.qasm3`` (with a header comment naming profile and versions),
+``<name>.report.json`` and ``<name>.report.md``, and for a model ``<name>.observables.json``.
+Files are written atomically (temporary file, then rename), so an interrupted write never leaves
+a half-written artifact. Artifacts written before the digest was recorded still load (their
+digest is None).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
 import tempfile
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from qiskit import QuantumCircuit, qpy
+import numpy as np
+from numpy.typing import ArrayLike
+from qiskit import ClassicalRegister, QuantumCircuit, qpy
 from qiskit.quantum_info import SparsePauliOp
 
-from hardware_profiles.errors import CompileError
+from hardware_profiles.errors import CircuitInputError, CompileError, one_line
+from hardware_profiles.identity import strong_id
 from qcompile.circuit_io import dumps_qasm3
-from qcompile.pipeline import CompileResult
+from qcompile.report import CompileReport
 
-__all__ = ["ArtifactPaths", "load_artifact_circuit", "observables_document", "write_artifact"]
+if TYPE_CHECKING:
+    from qcompile.models import ModelCircuit
+
+__all__ = [
+    "Artifact",
+    "ArtifactPaths",
+    "load_artifact_circuit",
+    "map_observables",
+    "model_facts",
+]
+
+SamplerPubTuple = tuple[QuantumCircuit, np.ndarray]
+"""``(circuit, parameter_values)``: a Qiskit sampler PUB in tuple form."""
+
+EstimatorPubTuple = tuple[QuantumCircuit, tuple[SparsePauliOp, ...], np.ndarray]
+"""``(circuit, observables, parameter_values)``: an estimator PUB in tuple form."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +68,362 @@ class ArtifactPaths:
     observables: Path | None = None
 
 
+def map_observables(
+    observables: Sequence[SparsePauliOp], circuit: QuantumCircuit
+) -> tuple[SparsePauliOp, ...]:
+    """Logical observables mapped onto an ISA circuit's physical qubits (its ``layout``).
+
+    The one place qattn applies a compiled circuit's layout to observables. Without a layout
+    (a circuit that was never compiled) the observables are returned as they are.
+    """
+    if circuit.layout is None:
+        return tuple(observables)
+    return tuple(op.apply_layout(circuit.layout) for op in observables)
+
+
+def model_facts(model: ModelCircuit) -> dict[str, Any]:
+    """A model's sizes, kept with its artifact's report (``"model"`` in the report JSON)."""
+    return {
+        "registers": {name: reg.size for name, reg in model.registers.items()},
+        "inputs": len(model.inputs),
+        "weights": len(model.weights),
+        "observables": len(model.observables),
+        "metadata": model.metadata,
+    }
+
+
+def _vector_names(circuit: QuantumCircuit, vector: str) -> tuple[str, ...]:
+    return tuple(
+        p.name
+        for p in circuit.parameters
+        if getattr(getattr(p, "vector", None), "name", None) == vector
+    )
+
+
+def _sparse(op: SparsePauliOp) -> list[list[object]]:
+    return [
+        [label, [int(q) for q in qubits], [float(c.real), float(c.imag)]]
+        for label, qubits, c in op.to_sparse_list()
+    ]
+
+
+def _from_sparse(terms: Sequence[Sequence[Any]], num_qubits: int) -> SparsePauliOp:
+    return SparsePauliOp.from_sparse_list(
+        [(label, qubits, complex(*coeff)) for label, qubits, coeff in terms], num_qubits
+    )
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A compiled circuit with everything the runtime needs to run it.
+
+    Attributes:
+        circuit: the ISA circuit on the device's physical qubits (carries ``layout``).
+        observables: the model's observables on the ISA circuit's qubits (empty for a bare
+            circuit).
+        logical_observables: the same observables on the logical qubits.
+        inputs: names of the circuit's ``inputs`` parameters, in circuit order.
+        weights: names of the circuit's ``weights`` parameters, in circuit order.
+        report: the compile report (None for a bare QPY file without one).
+        profile: the profile's name (None for a bare Target or a file that names none).
+        profile_digest: :meth:`~hardware_profiles.DeviceProfile.digest` of the profile it was
+            compiled for (None for a bare Target or an artifact written before digests).
+        versions: the versions that compiled it.
+        model: facts about the model it comes from (:func:`model_facts`), or None.
+        name: the file stem (the circuit's name).
+        source: the ``.qpy`` file it was loaded from (None in memory); not part of equality.
+    """
+
+    circuit: QuantumCircuit
+    observables: tuple[SparsePauliOp, ...] = ()
+    logical_observables: tuple[SparsePauliOp, ...] = ()
+    inputs: tuple[str, ...] = ()
+    weights: tuple[str, ...] = ()
+    report: CompileReport | None = None
+    profile: str | None = None
+    profile_digest: str | None = None
+    versions: Mapping[str, str] = field(default_factory=dict)
+    model: Mapping[str, Any] | None = None
+    name: str = "circuit"
+    source: Path | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        for k, op in enumerate(self.observables):
+            if op.num_qubits != self.circuit.num_qubits:
+                raise CompileError(
+                    f"observable {k} acts on {op.num_qubits} qubits, "
+                    f"the ISA circuit has {self.circuit.num_qubits}"
+                )
+
+    @classmethod
+    def from_compiled(
+        cls,
+        circuit: QuantumCircuit,
+        report: CompileReport,
+        *,
+        observables: Sequence[SparsePauliOp] = (),
+        profile: str | None = None,
+        profile_digest: str | None = None,
+        model: Mapping[str, Any] | None = None,
+    ) -> Artifact:
+        """The artifact of a compiled circuit (what :func:`compile_circuit` builds).
+
+        Args:
+            circuit: the ISA circuit, with its layout.
+            report: its compile report.
+            observables: observables on the logical qubits. Defaults to none.
+            profile: the profile's name. Defaults to None.
+            profile_digest: the profile's content digest. Defaults to None.
+            model: the model's facts. Defaults to None.
+        """
+        return cls(
+            circuit=circuit,
+            observables=map_observables(observables, circuit),
+            logical_observables=tuple(observables),
+            inputs=_vector_names(circuit, "inputs"),
+            weights=_vector_names(circuit, "weights"),
+            report=report,
+            profile=profile,
+            profile_digest=profile_digest,
+            versions=dict(report.versions),
+            model=model,
+            name=report.circuit_name or "circuit",
+        )
+
+    # -- parameters and PUBs -----------------------------------------------------------
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        """Names of the circuit's free parameters, in the order PUB values take them."""
+        return tuple(p.name for p in self.circuit.parameters)
+
+    def parameter_values(self, inputs: ArrayLike, weights: ArrayLike) -> np.ndarray:
+        """Input and weight values arranged in the circuit's parameter order.
+
+        Args:
+            inputs: values of the whole ``inputs`` vector (trailing axis), any batch shape.
+            weights: values of the whole ``weights`` vector, broadcast against ``inputs``.
+
+        Returns:
+            ``batch + (num_parameters,)``; values of parameters the circuit lacks are dropped.
+
+        Raises:
+            CircuitInputError: a parameter that is neither an input nor a weight, or values
+                too short for the vectors.
+        """
+        x = np.asarray(inputs, dtype=float)
+        w = np.asarray(weights, dtype=float)
+        batch = np.broadcast_shapes(x.shape[:-1], w.shape[:-1])
+        columns = []
+        for parameter in self.circuit.parameters:
+            vector = getattr(parameter, "vector", None)
+            source = {"inputs": x, "weights": w}.get(getattr(vector, "name", ""))
+            index = getattr(parameter, "index", -1)
+            if source is None or not 0 <= index < source.shape[-1]:
+                raise CircuitInputError(
+                    f"no value for parameter {parameter.name!r} among inputs "
+                    f"{x.shape[-1:]} and weights {w.shape[-1:]}"
+                )
+            columns.append(np.broadcast_to(source[..., index], batch))
+        if not columns:
+            return np.zeros((*batch, 0))
+        return np.stack(columns, axis=-1)
+
+    def _values(self, values: ArrayLike | None) -> np.ndarray:
+        array = np.zeros(0) if values is None else np.asarray(values, dtype=float)
+        expected = self.circuit.num_parameters
+        if (array.ndim == 0 or array.shape[-1] != expected) and not (
+            expected == 0 and array.size == 0
+        ):
+            raise CircuitInputError(
+                f"parameter values of shape {array.shape}, the circuit has {expected}"
+            )
+        return array
+
+    def measured_circuit(self) -> QuantumCircuit:
+        """The circuit with its logical qubits measured (in logical order) if it measures none.
+
+        The classical register ``meas`` then holds logical qubit ``k`` in bit ``k``.
+        """
+        circuit = self.circuit
+        if "measure" in circuit.count_ops():
+            return circuit
+        if circuit.layout is None:
+            return circuit.measure_active(inplace=False)
+        physical = circuit.layout.final_index_layout(filter_ancillas=True)
+        measured = circuit.copy()
+        register = ClassicalRegister(len(physical), "meas")
+        measured.add_register(register)
+        for bit, qubit in enumerate(physical):
+            measured.measure(qubit, register[bit])
+        return measured
+
+    def sampler_pubs(self, values: ArrayLike | None = None) -> list[SamplerPubTuple]:
+        """One sampler PUB ``(measured circuit, parameter values)``.
+
+        Args:
+            values: ``(num_parameters,)`` or ``batch + (num_parameters,)``, in
+                :attr:`parameters` order. Defaults to none (a parameter-free circuit).
+
+        Raises:
+            CircuitInputError: the values do not fit the circuit's parameters.
+        """
+        return [(self.measured_circuit(), self._values(values))]
+
+    def estimator_pubs(self, values: ArrayLike | None = None) -> list[EstimatorPubTuple]:
+        """One estimator PUB ``(unmeasured circuit, ISA observables, parameter values)``.
+
+        Raises:
+            CircuitInputError: the artifact has no observables, or the values do not fit.
+        """
+        if not self.observables:
+            raise CircuitInputError(
+                f"{self.name}.observables.json: missing; estimate needs a model artifact "
+                "(qcompile build)"
+            )
+        unmeasured = self.circuit.remove_final_measurements(inplace=False)
+        assert unmeasured is not None
+        return [(unmeasured, self.observables, self._values(values))]
+
+    # -- identity ----------------------------------------------------------------------
+
+    def strong_id(self) -> str:
+        """SHA-256 of what determines this artifact's results.
+
+        The circuit (as OpenQASM 3, with its initial and final layout), the ISA observables,
+        the parameter order and the profile's name and digest. Reports, compile times and
+        versions are left out: two compilations to the same circuit are the same artifact.
+        """
+        layout = None
+        if self.circuit.layout is not None:
+            layout = {
+                "initial": [int(q) for q in self.circuit.layout.initial_index_layout()],
+                "final": [int(q) for q in self.circuit.layout.final_index_layout()],
+            }
+        return strong_id(
+            {
+                "qasm3": dumps_qasm3(self.circuit),
+                "layout": layout,
+                "observables": [_sparse(op) for op in self.observables],
+                "parameters": list(self.parameters),
+                "profile": self.profile,
+                "profile_digest": self.profile_digest,
+            }
+        )
+
+    # -- files -------------------------------------------------------------------------
+
+    def paths(self, out_dir: str | os.PathLike[str]) -> ArtifactPaths:
+        """The files :meth:`save` writes into ``out_dir``."""
+        out = Path(out_dir)
+        return ArtifactPaths(
+            qpy=out / f"{self.name}.qpy",
+            qasm3=out / f"{self.name}.qasm3",
+            report_json=out / f"{self.name}.report.json",
+            report_md=out / f"{self.name}.report.md",
+            observables=out / f"{self.name}.observables.json" if self.observables else None,
+        )
+
+    def save(self, out_dir: str | os.PathLike[str]) -> ArtifactPaths:
+        """Writes ``<name>.qpy``, ``.qasm3``, ``.report.json``, ``.report.md`` (and observables).
+
+        Args:
+            out_dir: directory, created if missing.
+
+        Returns:
+            The paths written.
+
+        Raises:
+            CompileError: there is no report to write, or the directory cannot be written.
+        """
+        report = self.report
+        if report is None:
+            raise CompileError(f"artifact {self.name!r} has no compile report to save")
+        paths = self.paths(out_dir)
+        circuit = self.circuit.copy()
+        circuit.metadata = {
+            **(circuit.metadata or {}),
+            "qattn": {
+                "profile": report.profile,
+                "profile_digest": self.profile_digest,
+                "provenance": report.provenance,
+                "versions": report.versions,
+                "options": report.options,
+            },
+        }
+        buffer = io.BytesIO()
+        qpy.dump(circuit, buffer)
+        header = (
+            f"// qattn ISA circuit for profile {report.profile} "
+            f"(calibration {report.calibration_date or 'n/a'})\n"
+            + "// "
+            + ", ".join(f"{k} {v}" for k, v in report.versions.items())
+            + "\n"
+        )
+        report_doc = {**report.to_dict(), **({"model": dict(self.model)} if self.model else {})}
+        try:
+            paths.qpy.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(paths.qpy, buffer.getvalue())
+            _atomic_write(paths.qasm3, (header + dumps_qasm3(self.circuit)).encode())
+            _atomic_write(paths.report_json, (json.dumps(report_doc, indent=2) + "\n").encode())
+            _atomic_write(paths.report_md, report.to_markdown().encode())
+            if paths.observables is not None:
+                document = {
+                    "num_logical_qubits": (
+                        self.logical_observables[0].num_qubits if self.logical_observables else 0
+                    ),
+                    "num_isa_qubits": self.circuit.num_qubits,
+                    "logical": [_sparse(op) for op in self.logical_observables],
+                    "isa": [_sparse(op) for op in self.observables],
+                    "profile": report.profile,
+                    "profile_digest": self.profile_digest,
+                    "versions": report.versions,
+                }
+                _atomic_write(paths.observables, (json.dumps(document) + "\n").encode())
+        except OSError as exc:
+            raise CompileError(
+                f"{paths.qpy.parent}: cannot write artifact ({exc.strerror or exc})"
+            ) from None
+        return paths
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Artifact:
+        """Reads an artifact back: ``path`` is its ``.qpy`` file or its directory.
+
+        The report and observables files are read when present; a bare ``.qpy`` file loads
+        as an artifact without report or observables.
+
+        Raises:
+            CircuitInputError: no such file, a directory without exactly one ``.qpy`` file,
+                an unreadable QPY file, or a malformed report or observables file.
+        """
+        qpy_path = _find_qpy(Path(path))
+        circuit = _read_qpy(qpy_path)
+        meta = (circuit.metadata or {}).get("qattn", {})
+        if not isinstance(meta, dict):
+            meta = {}
+        stem = qpy_path.name.removesuffix(".qpy")
+        report, model = _read_report(qpy_path.with_name(f"{stem}.report.json"))
+        logical, isa, document = _read_observables(
+            qpy_path.with_name(f"{stem}.observables.json"), circuit.num_qubits
+        )
+        versions = meta.get("versions") or (report.versions if report else {})
+        return cls(
+            circuit=circuit,
+            observables=isa,
+            logical_observables=logical,
+            inputs=_vector_names(circuit, "inputs"),
+            weights=_vector_names(circuit, "weights"),
+            report=report,
+            profile=meta.get("profile") or (report.profile if report else None),
+            profile_digest=meta.get("profile_digest") or document.get("profile_digest"),
+            versions=dict(versions),
+            model=model,
+            name=stem,
+            source=qpy_path,
+        )
+
+
 def _atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -48,100 +435,67 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def observables_document(
-    observables: Sequence[SparsePauliOp], compiled: QuantumCircuit
-) -> dict[str, object]:
-    """Observables on the logical qubits and, via ``apply_layout``, on the ISA qubits.
-
-    Each is a sparse list of ``[pauli, qubits, [re, im]]`` terms.
-    """
-
-    def sparse(op: SparsePauliOp) -> list[list[object]]:
-        return [
-            [label, [int(q) for q in qubits], [float(c.real), float(c.imag)]]
-            for label, qubits, c in op.to_sparse_list()
-        ]
-
-    return {
-        "num_logical_qubits": observables[0].num_qubits if observables else 0,
-        "num_isa_qubits": compiled.num_qubits,
-        "logical": [sparse(op) for op in observables],
-        "isa": [sparse(op.apply_layout(compiled.layout)) for op in observables],
-    }
+def _find_qpy(path: Path) -> Path:
+    if path.is_dir():
+        found = sorted(path.glob("*.qpy"))
+        if len(found) != 1:
+            what = "no .qpy file" if not found else f"{len(found)} .qpy files; name one"
+            raise CircuitInputError(f"{path}: {what}")
+        return found[0].resolve()
+    if not path.is_file():
+        raise CircuitInputError(f"{path}: no such artifact file or directory")
+    return path.resolve()
 
 
-def write_artifact(
-    result: CompileResult,
-    out_dir: str | os.PathLike[str],
-    observables: Sequence[SparsePauliOp] | None = None,
-    extra: dict[str, object] | None = None,
-) -> ArtifactPaths:
-    """Writes ``<name>.qpy``, ``<name>.qasm3``, ``<name>.report.json`` and ``.report.md``.
-
-    With ``observables``, also ``<name>.observables.json``: each observable on the logical
-    qubits and mapped onto the ISA circuit's physical qubits, ready for an Estimator PUB.
-
-    Args:
-        result: the compile result.
-        out_dir: directory, created if missing.
-        observables: the circuit's observables on its logical qubits. Defaults to None.
-        extra: more JSON-friendly facts for the report file (e.g. the model's sizes).
-
-    Raises:
-        CompileError: the directory cannot be created or written.
-    """
-    report = result.report
-    out = Path(out_dir)
-    stem = report.circuit_name or "circuit"
-    circuit: QuantumCircuit = result.circuit.copy()
-    circuit.metadata = {
-        **(circuit.metadata or {}),
-        "qattn": {
-            "profile": report.profile,
-            "provenance": report.provenance,
-            "versions": report.versions,
-            "options": report.options,
-        },
-    }
-    buffer = io.BytesIO()
-    qpy.dump(circuit, buffer)
-    header = (
-        f"// qattn ISA circuit for profile {report.profile} "
-        f"(calibration {report.calibration_date or 'n/a'})\n"
-        + "// "
-        + ", ".join(f"{k} {v}" for k, v in report.versions.items())
-        + "\n"
-    )
-    paths = ArtifactPaths(
-        qpy=out / f"{stem}.qpy",
-        qasm3=out / f"{stem}.qasm3",
-        report_json=out / f"{stem}.report.json",
-        report_md=out / f"{stem}.report.md",
-        observables=out / f"{stem}.observables.json" if observables is not None else None,
-    )
-    report_doc = {**report.to_dict(), **({"model": extra} if extra else {})}
+def _read_qpy(path: Path) -> QuantumCircuit:
     try:
-        out.mkdir(parents=True, exist_ok=True)
-        _atomic_write(paths.qpy, buffer.getvalue())
-        _atomic_write(paths.qasm3, (header + dumps_qasm3(result.circuit)).encode())
-        _atomic_write(paths.report_json, (json.dumps(report_doc, indent=2) + "\n").encode())
-        _atomic_write(paths.report_md, report.to_markdown().encode())
-        if paths.observables is not None and observables is not None:
-            document = {
-                **observables_document(observables, result.circuit),
-                "profile": report.profile,
-                "versions": report.versions,
-            }
-            _atomic_write(paths.observables, (json.dumps(document) + "\n").encode())
-    except OSError as exc:
-        raise CompileError(f"{out}: cannot write artifact ({exc.strerror or exc})") from None
-    return paths
+        with open(path, "rb") as handle:
+            circuits = qpy.load(handle)
+        circuit = circuits[0]
+    except Exception as exc:  # QPY raises many types on malformed input
+        raise CircuitInputError(
+            f"{path}: not a readable QPY circuit ({one_line(exc, 200)})"
+        ) from None
+    if not isinstance(circuit, QuantumCircuit):
+        raise CircuitInputError(f"{path}: not a readable QPY circuit (a schedule, not a circuit)")
+    return circuit
+
+
+_REPORT_FIELDS = {f.name for f in dataclasses.fields(CompileReport)}
+
+
+def _read_report(path: Path) -> tuple[CompileReport | None, dict[str, Any] | None]:
+    if not path.is_file():
+        return None, None
+    try:
+        document = json.loads(path.read_text())
+        fields = {k: v for k, v in document.items() if k in _REPORT_FIELDS}
+        if fields.get("log10_success_probability") is None:
+            fields["log10_success_probability"] = float("-inf")
+        report = CompileReport(**fields)
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise CircuitInputError(f"{path}: malformed report ({one_line(exc, 200)})") from None
+    model = document.get("model")
+    return report, model if isinstance(model, dict) else None
+
+
+def _read_observables(
+    path: Path, num_qubits: int
+) -> tuple[tuple[SparsePauliOp, ...], tuple[SparsePauliOp, ...], dict[str, Any]]:
+    if not path.is_file():
+        return (), (), {}
+    try:
+        document = json.loads(path.read_text())
+        isa = tuple(_from_sparse(terms, num_qubits) for terms in document["isa"])
+        logical = tuple(
+            _from_sparse(terms, int(document["num_logical_qubits"]))
+            for terms in document.get("logical", [])
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CircuitInputError(f"{path}: malformed observables ({exc})") from None
+    return logical, isa, document
 
 
 def load_artifact_circuit(path: str | os.PathLike[str]) -> QuantumCircuit:
-    """Reads the ISA circuit of an artifact back from its QPY file (layout included)."""
-    with open(path, "rb") as handle:
-        circuits = qpy.load(handle)
-    circuit = circuits[0]
-    assert isinstance(circuit, QuantumCircuit)
-    return circuit
+    """The ISA circuit of an artifact (layout included): ``Artifact.load(path).circuit``."""
+    return Artifact.load(path).circuit

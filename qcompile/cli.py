@@ -16,8 +16,11 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from hardware_profiles.cli_support import OneLineParser, run_command
+from hardware_profiles import DEFAULT_PROFILE
+from hardware_profiles.cli_support import OneLineParser, parse_sizes, run_command
+from qcompile.models.catalog import ESTIMATE_MODELS, MODEL_NAMES
 from qcompile.pipeline import CompileOptions
+from qcompile.qram.registry import CONSTRUCTIONS
 
 if TYPE_CHECKING:
     from qiskit import QuantumCircuit
@@ -27,11 +30,12 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 PROG = "qcompile"
+_CIRCUIT_KINDS = ", ".join(k for k in CONSTRUCTIONS if k != "oracle")
 
 
 def _add_compile_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--profile", default=None, help="profile name or .toml file (default: heron_r2)"
+        "--profile", default=None, help=f"profile name or .toml file (default: {DEFAULT_PROFILE})"
     )
     parser.add_argument(
         "-O", "--optimization-level", type=int, default=2, choices=range(4), metavar="{0,1,2,3}"
@@ -54,10 +58,7 @@ def _add_compile_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--qram",
         default=None,
-        help=(
-            "lower QRAMQuery gates with: bucket-brigade, bb-2q, bb-lean, qrom, select-swap, "
-            "multiplexer"
-        ),
+        help=f"lower QRAMQuery gates with: {_CIRCUIT_KINDS}",
     )
     parser.add_argument("--out", default=None, help="artifact directory")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -86,7 +87,7 @@ def _build_parser() -> argparse.ArgumentParser:
     qram_p.add_argument(
         "--kind",
         required=True,
-        help="bucket-brigade, bb-2q, bb-lean, qrom, select-swap, multiplexer or oracle",
+        help=f"{_CIRCUIT_KINDS} or oracle",
     )
     qram_p.add_argument("--address-bits", "-n", type=int, required=True, help="n (N = 2^n)")
     qram_p.add_argument("--word-bits", "-b", type=int, default=1, help="b (default: 1)")
@@ -97,9 +98,7 @@ def _build_parser() -> argparse.ArgumentParser:
     build_p = sub.add_parser(
         "build", help="build a model circuit (QLACI, QLAM, QASA, QAMA) and compile it"
     )
-    build_p.add_argument(
-        "model", choices=("qlaci", "qlaci_prototype", "qlam", "qasa", "qama"), help="model"
-    )
+    build_p.add_argument("model", choices=MODEL_NAMES, help="model")
     build_p.add_argument(
         "--seq-len",
         type=int,
@@ -118,12 +117,14 @@ def _build_parser() -> argparse.ArgumentParser:
     est_p = sub.add_parser(
         "estimate", help="resource estimates over N, QRAM kinds and profiles (JSON, MD, HTML)"
     )
-    est_p.add_argument("model", choices=("qlaci", "qlam", "qasa", "qama"), help="model")
+    est_p.add_argument("model", choices=ESTIMATE_MODELS, help="model")
     est_p.add_argument(
         "--seq-len", required=True, help="N or LO..HI: every power of two in the range"
     )
     est_p.add_argument("--qram", default="all", help="all, or KIND[,KIND] (QLACI only)")
-    est_p.add_argument("--profile", default="heron_r2", help="profile name(s), comma separated")
+    est_p.add_argument(
+        "--profile", default=DEFAULT_PROFILE, help="profile name(s), comma separated"
+    )
     est_p.add_argument(
         "--compile-max-qubits",
         type=int,
@@ -174,25 +175,17 @@ def _compile_and_report(
     default_out: str,
     model: ModelCircuit | None = None,
 ) -> int:
-    from hardware_profiles import DEFAULT_PROFILE, load_profile
-    from qcompile.artifact import write_artifact
-    from qcompile.pipeline import compile_circuit
+    from hardware_profiles import load_profile
+    from qcompile.pipeline import compile_circuit, compile_model
 
     profile = load_profile(args.profile or DEFAULT_PROFILE)
-    result = compile_circuit(circuit, profile, options)
-    out = args.out or os.path.join("out", default_out)
-    extra = None
     if model is not None:
-        extra = {
-            "registers": {name: reg.size for name, reg in model.registers.items()},
-            "inputs": len(model.inputs),
-            "weights": len(model.weights),
-            "observables": len(model.observables),
-            "metadata": model.metadata,
-        }
-    paths = write_artifact(
-        result, out, observables=model.observables if model else None, extra=extra
-    )
+        result = compile_model(model, profile, options)
+    else:
+        result = compile_circuit(circuit, profile, options)
+    out = args.out or os.path.join("out", default_out)
+    extra = dict(result.artifact.model) if result.artifact.model else None
+    paths = result.artifact.save(out)
     if args.json:
         print(json.dumps({**result.report.to_dict(), **({"model": extra} if extra else {})}))
     else:
@@ -206,7 +199,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
 
     options = _options(args)  # bad options fail before any file is read
     circuit = load_circuit(args.input)
-    profile_name = os.path.splitext(os.path.basename(args.profile or "heron_r2"))[0]
+    profile_name = os.path.splitext(os.path.basename(args.profile or DEFAULT_PROFILE))[0]
     return _compile_and_report(circuit, options, args, f"{circuit.name}-{profile_name}")
 
 
@@ -226,7 +219,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         seed=args.model_seed,
     )
     model = build_model(spec)
-    profile_name = os.path.splitext(os.path.basename(args.profile or "heron_r2"))[0]
+    profile_name = os.path.splitext(os.path.basename(args.profile or DEFAULT_PROFILE))[0]
     name = f"{model.circuit.name}-{profile_name}"
     return _compile_and_report(model.circuit, options, args, name, model=model)
 
@@ -257,7 +250,7 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
 
 
 def _cmd_qram(args: argparse.Namespace) -> int:
-    from qcompile.qram.cost_report import qram_cost_report
+    from qcompile.qram_report import qram_cost_report
 
     profile = None
     if args.profile is not None:
@@ -281,13 +274,16 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from hardware_profiles.errors import ResourceError
-    from qcompile.estimate import QRAM_KINDS, estimate, parse_seq_range, to_html, to_markdown
+    from qcompile.estimate import QRAM_KINDS, estimate, to_html, to_markdown
 
-    sizes = parse_seq_range(args.seq_len)
+    def seq_lens(text: str, option: str) -> list[int]:
+        return parse_sizes([text], option=option, minimum=2, maximum=2**30, powers_of_two_only=True)
+
+    sizes = seq_lens(args.seq_len, "--seq-len")
     kinds = list(QRAM_KINDS) if args.qram == "all" else [k for k in args.qram.split(",") if k]
     if args.head_dim < 1 or args.compile_max_qubits < 0 or args.time_budget < 0:
         raise ResourceError("--head-dim must be >= 1; --compile-max-qubits, --time-budget >= 0")
-    qdk_sizes = [] if args.qdk_seq_len == "none" else parse_seq_range(args.qdk_seq_len)
+    qdk_sizes = [] if args.qdk_seq_len == "none" else seq_lens(args.qdk_seq_len, "--qdk-seq-len")
     report = estimate(
         args.model,
         sizes,

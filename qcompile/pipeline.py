@@ -1,21 +1,30 @@
-"""Compiling a logical circuit into an ISA circuit for a device profile.
+"""Compiling a logical circuit into an ISA circuit for a device profile: the one compile path.
 
 qattn does not re-implement transpilation: it runs Qiskit's preset pass manager for the
-profile's Target, then checks the result (ISA, equivalence) and counts what it costs.
+profile's Target, then checks the result (ISA, equivalence), counts what it costs and maps the
+model's observables onto it. Everything in qattn that compiles a circuit for a device goes
+through :func:`compile_circuit`, including the best-of-several-layouts search for QRAM circuits
+(``CompileOptions.layouts``) and the known-``|0>`` swap rewrite
+(``CompileOptions.known_zero_inputs``), so every compiled circuit passes the ISA check and gets
+a report. A plain decomposition into a gate set, with no device (for counting and simulation),
+is :func:`qcompile.basis.lower_to_basis`.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
 
 from qiskit import QuantumCircuit
-from qiskit.transpiler import PassManager, generate_preset_pass_manager
+from qiskit.quantum_info import SparsePauliOp
+from qiskit.transpiler import Layout, PassManager, Target, generate_preset_pass_manager
 from qiskit.transpiler.preset_passmanagers.plugin import list_stage_plugins
 
-from hardware_profiles.errors import CompileError, EquivalenceError, IsaError
+from hardware_profiles.errors import CompileError, EquivalenceError, IsaError, one_line
 from hardware_profiles.versions import versions
+from qcompile.artifact import Artifact, model_facts
 from qcompile.equivalence import EquivalenceResult, active_qubits, check_equivalence
 from qcompile.isa import isa_violations
 from qcompile.report import (
@@ -26,15 +35,23 @@ from qcompile.report import (
 )
 
 if TYPE_CHECKING:
+    from qiskit.transpiler import StagedPassManager
+
     from hardware_profiles import DeviceProfile
+    from qcompile.models import ModelCircuit
 
 __all__ = [
     "CompileOptions",
     "CompileResult",
+    "LayoutSearch",
     "compile_circuit",
+    "compile_model",
     "parameter_groups",
     "preset_pass_manager",
 ]
+
+LayoutSearch = Literal["default", "tree", "both"]
+"""Which initial layouts :func:`compile_circuit` compiles from (see ``CompileOptions.layouts``)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,22 @@ class CompileOptions:
         qram: how ``QRAMQuery`` gates are lowered (``bucket-brigade``, ``bb-2q``,
             ``bb-lean``, ``qrom``, ``select-swap``, ``multiplexer``); None leaves them to Qiskit's
             synthesis of their reference definition. Defaults to None.
+        layouts: which initial layouts to compile from, keeping the result with the fewest
+            two-qubit gates (ties go to the earlier candidate). ``"default"``: one compilation
+            with ``layout_method``. ``"tree"``: the ``tree_candidates`` best embeddings of the
+            circuit's interaction graph (:func:`qcompile.qram.tree_layout.tree_layouts`, as
+            ``initial_layout``) and, with ``tree_stage``, the ``qram_tree`` layout stage
+            (:mod:`qcompile.qram.layout_plugin`). ``"both"``: those, then the default one.
+            Not with ``qram`` (its lowering adds ancillas the tree layouts cannot place).
+            Defaults to ``"default"``.
+        tree_candidates: how many tree layouts ``"tree"`` and ``"both"`` try. Defaults to 6.
+        tree_stage: whether ``"tree"`` and ``"both"`` also try the ``qram_tree`` stage.
+            Defaults to True.
+        known_zero_inputs: if set, the circuit's first ``known_zero_inputs`` qubits are its
+            only inputs (every other qubit starts in ``|0>``), and routing SWAPs next to a
+            qubit known to hold ``|0>`` become 2-CX moves or vanish
+            (:mod:`qcompile.qram.known_zero`). The result is then exact on that subspace
+            only, so the (full-unitary) equivalence check is skipped. Defaults to None.
     """
 
     optimization_level: int = 2
@@ -65,6 +98,10 @@ class CompileOptions:
     equivalence_max_qubits: int = 12
     equivalence_timeout: float = 10.0
     qram: str | None = None
+    layouts: LayoutSearch = "default"
+    tree_candidates: int = 6
+    tree_stage: bool = True
+    known_zero_inputs: int | None = None
 
     def __post_init__(self) -> None:
         if self.optimization_level not in (0, 1, 2, 3):
@@ -90,35 +127,102 @@ class CompileOptions:
                     f"--qram {self.qram!r} cannot be compiled (choose one of: {known}; "
                     "'oracle' is a cost model for resource reports only)"
                 )
+        if self.layouts not in ("default", "tree", "both"):
+            raise CompileError(f"layouts must be default, tree or both, got {self.layouts!r}")
+        if self.tree_candidates < 0:
+            raise CompileError(f"tree_candidates must be >= 0, got {self.tree_candidates}")
+        if self.layouts == "tree" and not (self.tree_candidates or self.tree_stage):
+            raise CompileError("layouts='tree' needs tree_candidates > 0 or tree_stage")
+        if self.layouts != "default" and self.qram is not None:
+            raise CompileError(
+                f"layouts={self.layouts!r} places the circuit as built, but QRAM lowering adds "
+                "ancilla qubits: compile the built construction, or use layouts='default'"
+            )
+        if self.known_zero_inputs is not None and self.known_zero_inputs < 0:
+            raise CompileError(f"known_zero_inputs must be >= 0, got {self.known_zero_inputs}")
 
 
 @dataclass(frozen=True)
 class CompileResult:
-    """A compiled circuit and its report.
+    """A compiled circuit, its report and the artifact that holds both.
 
     Attributes:
         circuit: the ISA circuit on the device's physical qubits (carries ``layout``).
         logical: the input circuit.
         report: the figures.
+        artifact: what crosses to the runtime: the ISA circuit, the observables mapped onto
+            it, the parameter order, the report, the profile's name and digest, versions.
     """
 
     circuit: QuantumCircuit
     logical: QuantumCircuit
     report: CompileReport
+    artifact: Artifact
 
 
-def preset_pass_manager(profile: DeviceProfile, options: CompileOptions) -> PassManager:
+@dataclass(frozen=True)
+class _Device:
+    """What a compilation needs to know about where it compiles for."""
+
+    target: Target
+    name: str
+    kind: str
+    provenance: dict[str, str | None]
+    profile: str | None  # the profile's name; None for a bare Target
+    digest: str | None  # DeviceProfile.digest(); None for a bare Target
+
+
+def _device(profile: DeviceProfile | Target) -> _Device:
+    if isinstance(profile, Target):
+        return _Device(
+            target=profile,
+            name="target",
+            kind="target",
+            provenance={"profile": None, "kind": "target", "source": None, "snapshot": None},
+            profile=None,
+            digest=None,
+        )
+    return _Device(
+        target=profile.target(),
+        name=profile.name,
+        kind=profile.kind,
+        provenance=profile.provenance(),
+        profile=profile.name,
+        digest=profile.digest(),
+    )
+
+
+def preset_pass_manager(
+    profile: DeviceProfile | Target,
+    options: CompileOptions,
+    *,
+    initial_layout: Layout | None = None,
+) -> StagedPassManager:
     """Qiskit's preset pass manager for the profile's Target with ``options``.
 
-    With ``options.qram`` set, QRAM lowering runs as the ``pre_init`` stage.
+    With ``options.qram`` set, QRAM lowering runs as the ``pre_init`` stage; with
+    ``options.known_zero_inputs`` set, the known-``|0>`` analysis is the ``pre_layout`` stage
+    and the swap rewrite the ``post_routing`` stage.
+
+    Args:
+        profile: the device profile, or a bare Qiskit Target.
+        options: compile options.
+        initial_layout: a fixed initial layout. Defaults to None (the layout stage decides).
     """
+    target = profile if isinstance(profile, Target) else profile.target()
     pass_manager = generate_preset_pass_manager(
         optimization_level=options.optimization_level,
-        target=profile.target(),
+        target=target,
         seed_transpiler=options.seed,
+        initial_layout=initial_layout,
         layout_method=options.layout_method,
         routing_method=options.routing_method,
     )
+    if options.known_zero_inputs is not None:
+        from qcompile.qram.known_zero import KnownZeroAnalysis, KnownZeroSwaps
+
+        pass_manager.pre_layout = PassManager([KnownZeroAnalysis(options.known_zero_inputs)])
+        pass_manager.post_routing = PassManager([KnownZeroSwaps()])
     if options.qram is not None:
         from qcompile.qram import add_qram_lowering
 
@@ -126,25 +230,46 @@ def preset_pass_manager(profile: DeviceProfile, options: CompileOptions) -> Pass
     return pass_manager
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:300]
+def _candidates(
+    circuit: QuantumCircuit, target: Target, options: CompileOptions
+) -> list[tuple[Layout | None, str | None]]:
+    """(initial layout, layout method) of every compilation ``options.layouts`` asks for."""
+    runs: list[tuple[Layout | None, str | None]] = []
+    if options.layouts != "default":
+        from qcompile.qram.tree_layout import tree_layouts
+
+        if options.tree_candidates:
+            found = tree_layouts(circuit, target)[: options.tree_candidates]
+            runs += [(layout, None) for layout in found]
+        if options.tree_stage:
+            runs.append((None, "qram_tree"))
+    if options.layouts != "tree":
+        runs.append((None, options.layout_method))
+    return runs
 
 
 def compile_circuit(
     circuit: QuantumCircuit,
-    profile: DeviceProfile,
+    profile: DeviceProfile | Target,
     options: CompileOptions | None = None,
+    *,
+    observables: Sequence[SparsePauliOp] = (),
+    model: dict[str, Any] | None = None,
 ) -> CompileResult:
     """Compiles ``circuit`` for ``profile`` and reports what it costs.
 
     Args:
         circuit: a logical circuit (any gates Qiskit can synthesize; parameters allowed).
-        profile: the device profile.
+        profile: the device profile, or a bare Qiskit Target (e.g. an IBM backend's); the
+            artifact then names no profile.
         options: compile options. Defaults to ``CompileOptions()``.
+        observables: the circuit's observables on its logical qubits; the artifact holds
+            them mapped onto the ISA circuit. Defaults to none.
+        model: JSON-friendly facts about the model the circuit comes from, kept with the
+            artifact's report. Defaults to None.
 
     Returns:
-        The ISA circuit and its report.
+        The ISA circuit, its report and the artifact holding both.
 
     Raises:
         CompileError: the circuit is wider than the device or cannot be translated.
@@ -152,35 +277,39 @@ def compile_circuit(
         EquivalenceError: the result is not equivalent to the input (a bug in a pass).
     """
     options = options or CompileOptions()
-    target = profile.target()
+    device = _device(profile)
+    target = device.target
     device_qubits = target.num_qubits or 0
     if circuit.num_qubits > device_qubits:
         raise CompileError(
             f"circuit {circuit.name!r} needs {circuit.num_qubits} qubits but profile "
-            f"{profile.name!r} has {device_qubits}"
+            f"{device.name!r} has {device_qubits}"
         )
-    if profile.kind == "fault_tolerant" and circuit.parameters:
+    if device.kind == "fault_tolerant" and circuit.parameters:
         raise CompileError(
             f"circuit {circuit.name!r} has {circuit.num_parameters} free parameters; the "
-            f"Clifford+T profile {profile.name!r} synthesizes rotations from numeric angles, "
+            f"Clifford+T profile {device.name!r} synthesizes rotations from numeric angles, "
             "so bind them first (assign_parameters, or ModelCircuit.bind)"
         )
-    pass_manager = preset_pass_manager(profile, options)
     start = time.perf_counter()
     try:
-        compiled = pass_manager.run(circuit)
+        compiled = _best_compilation(circuit, profile, target, options)
+    except CompileError:
+        raise
     except Exception as exc:  # the transpiler raises many types; all mean "cannot compile"
         raise CompileError(
-            f"cannot compile {circuit.name!r} for {profile.name!r}: {_one_line(exc)}"
+            f"cannot compile {circuit.name!r} for {device.name!r}: {one_line(exc)}"
         ) from None
     compile_time = time.perf_counter() - start
 
     violations = isa_violations(compiled, target)
     if violations:
-        raise IsaError(
-            f"compiled {circuit.name!r} is not ISA for {profile.name!r}: {violations[0]}"
+        raise IsaError(f"compiled {circuit.name!r} is not ISA for {device.name!r}: {violations[0]}")
+    if options.known_zero_inputs is not None:
+        equivalence = EquivalenceResult(
+            "skipped", "none", 0, "known-|0> swap rewrite: exact only with non-inputs in |0>"
         )
-    if options.equivalence_max_qubits:
+    elif options.equivalence_max_qubits:
         equivalence = check_equivalence(
             circuit,
             compiled,
@@ -195,8 +324,61 @@ def compile_circuit(
             f"compiled {circuit.name!r} is not equivalent to the input "
             f"({equivalence.method}: {equivalence.detail})"
         )
-    report = build_report(circuit, compiled, profile, options, compile_time, equivalence)
-    return CompileResult(circuit=compiled, logical=circuit, report=report)
+    report = _build_report(circuit, compiled, device, options, compile_time, equivalence)
+    artifact = Artifact.from_compiled(
+        compiled,
+        report,
+        observables=observables,
+        profile=device.profile,
+        profile_digest=device.digest,
+        model=model,
+    )
+    return CompileResult(circuit=compiled, logical=circuit, report=report, artifact=artifact)
+
+
+def compile_model(
+    model: ModelCircuit,
+    profile: DeviceProfile | Target,
+    options: CompileOptions | None = None,
+) -> CompileResult:
+    """Compiles a model's circuit; its artifact holds the model's observables and sizes.
+
+    Args:
+        model: the model circuit (``qcompile.models``).
+        profile: the device profile, or a bare Qiskit Target.
+        options: compile options. Defaults to ``CompileOptions()``.
+
+    Raises:
+        CompileError, IsaError, EquivalenceError: as :func:`compile_circuit`.
+    """
+    return compile_circuit(
+        model.circuit,
+        profile,
+        options,
+        observables=model.observables,
+        model=model_facts(model),
+    )
+
+
+def _best_compilation(
+    circuit: QuantumCircuit,
+    profile: DeviceProfile | Target,
+    target: Target,
+    options: CompileOptions,
+) -> QuantumCircuit:
+    """The compilation with the fewest two-qubit gates among ``options.layouts``' candidates."""
+    best: QuantumCircuit | None = None
+    best_count = 0
+    for layout, method in _candidates(circuit, target, options):
+        run_options = (
+            options if method == options.layout_method else replace(options, layout_method=method)
+        )
+        compiled = preset_pass_manager(profile, run_options, initial_layout=layout).run(circuit)
+        count = sum(1 for inst in compiled.data if inst.operation.num_qubits == 2)
+        if best is None or count < best_count:
+            best, best_count = compiled, count
+    assert best is not None
+    return best
 
 
 def parameter_groups(circuit: QuantumCircuit) -> dict[str, int]:
@@ -212,13 +394,24 @@ def parameter_groups(circuit: QuantumCircuit) -> dict[str, int]:
 def build_report(
     logical: QuantumCircuit,
     compiled: QuantumCircuit,
-    profile: DeviceProfile,
+    profile: DeviceProfile | Target,
     options: CompileOptions,
     compile_time: float,
     equivalence: EquivalenceResult,
 ) -> CompileReport:
     """Counts the figures of a compiled circuit against its profile's Target."""
-    target = profile.target()
+    return _build_report(logical, compiled, _device(profile), options, compile_time, equivalence)
+
+
+def _build_report(
+    logical: QuantumCircuit,
+    compiled: QuantumCircuit,
+    device: _Device,
+    options: CompileOptions,
+    compile_time: float,
+    equivalence: EquivalenceResult,
+) -> CompileReport:
+    target = device.target
     success, log10_success, unknown = estimate_success_probability(compiled, target)
     try:
         duration: float | None = float(compiled.estimate_duration(target, unit="s"))
@@ -230,13 +423,12 @@ def build_report(
         final = [int(q) for q in layout.final_index_layout(filter_ancillas=True)]
     else:
         initial = final = list(range(logical.num_qubits))
-    provenance = profile.provenance()
     counts: dict[str, Any] = dict(compiled.count_ops())
     return CompileReport(
         circuit_name=logical.name,
-        profile=profile.name,
-        profile_kind=profile.kind,
-        calibration_date=provenance.get("calibration_date"),
+        profile=device.name,
+        profile_kind=device.kind,
+        calibration_date=device.provenance.get("calibration_date"),
         device_qubits=target.num_qubits or 0,
         logical_qubits=logical.num_qubits,
         active_qubits=len(active_qubits(compiled)),
@@ -254,10 +446,9 @@ def build_report(
         measured=any(inst.operation.name == "measure" for inst in compiled.data),
         initial_layout=initial,
         final_layout=final,
-        isa_valid=True,
         equivalence=asdict(equivalence),
         compile_time_s=compile_time,
         options=asdict(options),
         versions=versions(),
-        provenance=provenance,
+        provenance=device.provenance,
     )

@@ -10,6 +10,11 @@ one on Aer and prints the distance to it: total variation for counts, absolute e
 expectation values.
 Every error a user can cause prints one line on stderr and exits with code 2; set
 ``QATTN_DEBUG=1`` to see tracebacks instead.
+
+This module only parses and prints: the artifact is :class:`qcompile.artifact.Artifact`, a run is
+a :class:`runtime.execution.artifact_runs.RunRequest` (what the job store keeps, and what
+``result`` resumes from), and the distance to the ideal run is
+:mod:`runtime.execution.compare`.
 """
 
 from __future__ import annotations
@@ -24,21 +29,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hardware_profiles.cli_support import OneLineParser, run_command
-from hardware_profiles.errors import CircuitInputError, JobError, ProfileError
+from hardware_profiles.errors import JobError
+from runtime.execution.artifact_runs import RunOutcome, RunRequest, make_executor
 
 if TYPE_CHECKING:
-    import numpy as np
-    from qiskit import QuantumCircuit
-
-    from hardware_profiles import DeviceProfile
-    from runtime.execution.executor import (
-        EstimateResult,
-        EstimatorPub,
-        Executor,
-        SampleResult,
-        SamplerPub,
-    )
-    from runtime.execution.jobstore import JobStore
+    from runtime.execution.executor import EstimateResult, SampleResult
 
 __all__ = ["main", "make_executor"]
 
@@ -115,239 +110,31 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def make_executor(
-    mode: str,
-    profile: DeviceProfile,
-    *,
-    backend: str | None = None,
-    noise_scale: float = 1.0,
-    seed: int | None = None,
-) -> Executor:
-    """The executor for the command-line flags: ``ideal``, ``noisy``, ``ibm`` or ``local-ibm``.
-
-    Raises:
-        JobError: the executor's module is not installed, or the flags do not fit it.
-    """
-    try:
-        if mode in ("ideal", "noisy"):
-            from runtime.execution.aer import AerExecutor
-
-            return AerExecutor(profile, noisy=mode == "noisy", noise_scale=noise_scale, seed=seed)
-        from runtime.execution.ibm import IBMExecutor
-
-        if backend is None:
-            raise JobError(f"the {mode} executor needs a backend name")
-        if mode == "local-ibm":
-            return IBMExecutor.local(backend, seed=seed, noise_scale=noise_scale)
-        return IBMExecutor(backend)
-    except ImportError as exc:
-        raise JobError(f"the {mode} executor is not available ({exc})") from None
-    except TypeError as exc:
-        raise JobError(f"the {mode} executor does not accept these settings ({exc})") from None
-
-
 def _say(message: str) -> None:
     print(f"{PROG}: {message}", file=sys.stderr, flush=True)
 
 
-def _find_qpy(artifact: str) -> Path:
-    path = Path(artifact)
-    if path.is_dir():
-        found = sorted(path.glob("*.qpy"))
-        if len(found) != 1:
-            what = "no .qpy file" if not found else f"{len(found)} .qpy files; name one"
-            raise CircuitInputError(f"{artifact}: {what}")
-        return found[0].resolve()
-    if not path.is_file():
-        raise CircuitInputError(f"{artifact}: no such artifact file or directory")
-    return path.resolve()
-
-
-def _load_circuit(qpy_path: Path) -> QuantumCircuit:
-    from qcompile.artifact import load_artifact_circuit
-
-    try:
-        return load_artifact_circuit(qpy_path)
-    except Exception as exc:  # QPY raises many types on malformed input
-        message = " ".join(str(exc).split())[:200] or type(exc).__name__
-        raise CircuitInputError(f"{qpy_path}: not a readable QPY circuit ({message})") from None
-
-
-def _resolve_profile(requested: str | None, circuit: QuantumCircuit) -> DeviceProfile:
-    from hardware_profiles import load_profile
-
-    compiled_for = (circuit.metadata or {}).get("qattn", {}).get("profile")
-    if requested is None and compiled_for is None:
-        raise ProfileError("the artifact names no profile; pass --profile")
-    profile = load_profile(requested or compiled_for)
-    if compiled_for is not None and profile.name != compiled_for:
-        raise ProfileError(
-            f"the artifact was compiled for {compiled_for}, not {profile.name}; recompile it"
-        )
-    return profile
-
-
-def _parameter_values(args: argparse.Namespace, num_parameters: int) -> np.ndarray:
-    import numpy as np
-
-    if args.parameters is not None:
-        try:
-            if str(args.parameters).endswith(".npy"):
-                values = np.load(args.parameters)
-            else:
-                values = np.asarray(json.loads(Path(args.parameters).read_text()), dtype=float)
-        except (OSError, ValueError, TypeError) as exc:
-            raise CircuitInputError(f"{args.parameters}: not parameter values ({exc})") from None
-    elif args.random_parameters is not None:
-        rng = np.random.default_rng(args.random_parameters)
-        values = rng.uniform(0.0, 2 * np.pi, num_parameters)
-    elif num_parameters:
-        raise CircuitInputError(
-            f"the circuit has {num_parameters} parameters; pass --parameters or --random-parameters"
-        )
-    else:
-        return np.zeros(0)
-    if values.ndim == 0 or values.shape[-1] != num_parameters:
-        raise CircuitInputError(
-            f"parameter values of shape {values.shape}, the circuit has {num_parameters}"
-        )
-    return np.asarray(values, dtype=float)
-
-
-def _measured(circuit: QuantumCircuit) -> QuantumCircuit:
-    """The circuit with its logical qubits measured (in logical order) if it measures none."""
-    from qiskit import ClassicalRegister
-
-    if "measure" in circuit.count_ops():
-        return circuit
-    if circuit.layout is None:
-        return circuit.measure_active(inplace=False)
-    physical = circuit.layout.final_index_layout(filter_ancillas=True)
-    measured = circuit.copy()
-    register = ClassicalRegister(len(physical), "meas")
-    measured.add_register(register)
-    for bit, qubit in enumerate(physical):
-        measured.measure(qubit, register[bit])
-    return measured
-
-
-def _observables(qpy_path: Path, num_qubits: int) -> tuple[Any, ...]:
-    from qiskit.quantum_info import SparsePauliOp
-
-    path = qpy_path.with_name(qpy_path.name.removesuffix(".qpy") + ".observables.json")
-    if not path.is_file():
-        raise CircuitInputError(
-            f"{path.name}: missing; estimate needs a model artifact (qcompile build)"
-        )
-    try:
-        document = json.loads(path.read_text())
-        return tuple(
-            SparsePauliOp.from_sparse_list(
-                [(label, qubits, complex(*coeff)) for label, qubits, coeff in terms], num_qubits
-            )
-            for terms in document["isa"]
-        )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise CircuitInputError(f"{path}: malformed observables ({exc})") from None
-
-
-def _pubs(
-    args: argparse.Namespace, qpy_path: Path, circuit: QuantumCircuit
-) -> list[SamplerPub] | list[EstimatorPub]:
-    from runtime.execution.executor import EstimatorPub, SamplerPub
-
-    values = _parameter_values(args, circuit.num_parameters)
-    if args.command == "sample":
-        return [SamplerPub(_measured(circuit), values)]
-    unmeasured = circuit.remove_final_measurements(inplace=False)
-    return [EstimatorPub(unmeasured, _observables(qpy_path, circuit.num_qubits), values)]
-
-
-def _mode(args: argparse.Namespace) -> tuple[str, str | None]:
+def _request(args: argparse.Namespace) -> RunRequest:
+    """The run the ``sample`` / ``estimate`` flags ask for."""
     if args.ibm is not None:
-        return "ibm", args.ibm
-    if args.local_ibm is not None:
-        return "local-ibm", args.local_ibm
-    return args.mode or "ideal", None
-
-
-def _execute(
-    store: JobStore,
-    args: argparse.Namespace,
-    mode: str,
-    backend: str | None,
-    profile: DeviceProfile,
-    pubs: Sequence[SamplerPub] | Sequence[EstimatorPub],
-    qpy_path: Path,
-    force: bool,
-) -> tuple[str, str, SampleResult | EstimateResult]:
-    from runtime.execution.jobstore import run_request
-
-    noise_scale = args.noise_scale if mode in ("noisy", "local-ibm") else None
-    executor = make_executor(
-        mode, profile, backend=backend, noise_scale=args.noise_scale, seed=args.seed
-    )
-    spec = {
-        "command": args.command,
-        "artifact": str(qpy_path),
-        "profile": profile.name,
-        "mode": mode,
-        "backend": backend,
-        "noise_scale": args.noise_scale,
-        "seed": args.seed,
-        "shots": getattr(args, "shots", None),
-        "precision": getattr(args, "precision", None),
-        "parameters": str(Path(args.parameters).resolve()) if args.parameters else None,
-        "random_parameters": args.random_parameters,
-    }
-    key, result = run_request(
-        store,
-        executor,
-        args.command,
-        pubs,
+        mode, backend = "ibm", args.ibm
+    elif args.local_ibm is not None:
+        mode, backend = "local-ibm", args.local_ibm
+    else:
+        mode, backend = args.mode or "ideal", None
+    return RunRequest(
+        command=args.command,
+        artifact=args.artifact,
+        profile=args.profile,
+        mode=mode,
+        backend=backend,
+        noise_scale=args.noise_scale,
+        seed=args.seed,
         shots=getattr(args, "shots", None),
         precision=getattr(args, "precision", None),
-        profile=profile.name,
-        options={"mode": mode, "backend": backend, "noise_scale": noise_scale, "seed": args.seed},
-        artifact=str(qpy_path),
-        spec=spec,
-        force=force,
-        progress=_say,
+        parameters=args.parameters,
+        random_parameters=args.random_parameters,
     )
-    return key, executor.name, result
-
-
-def _total_variation(p: dict[str, int], q: dict[str, int]) -> float:
-    np_, nq = sum(p.values()) or 1, sum(q.values()) or 1
-    return 0.5 * sum(abs(p.get(k, 0) / np_ - q.get(k, 0) / nq) for k in set(p) | set(q))
-
-
-def _distance(
-    noisy: SampleResult | EstimateResult, ideal: SampleResult | EstimateResult
-) -> dict[str, Any]:
-    import numpy as np
-
-    from runtime.execution.executor import SampleResult
-
-    if isinstance(noisy, SampleResult) and isinstance(ideal, SampleResult):
-        tvs = [
-            _total_variation(dict(a), dict(b))
-            for pa, pb in zip(noisy.counts, ideal.counts, strict=True)
-            for a, b in zip(pa, pb, strict=True)
-        ]
-        return {"metric": "total_variation", "max": max(tvs), "per_parameter_set": tvs}
-    assert not isinstance(noisy, SampleResult) and not isinstance(ideal, SampleResult)
-    errors = [
-        np.abs(np.asarray(a) - np.asarray(b))
-        for a, b in zip(noisy.values, ideal.values, strict=True)
-    ]
-    flat = np.concatenate([e.ravel() for e in errors]) if errors else np.zeros(0)
-    return {
-        "metric": "absolute_error",
-        "max": float(flat.max()) if flat.size else 0.0,
-        "mean": float(flat.mean()) if flat.size else 0.0,
-        "per_pub": [e.tolist() for e in errors],
-    }
 
 
 def _result_text(result: SampleResult | EstimateResult, top: int = 8) -> list[str]:
@@ -371,46 +158,34 @@ def _result_text(result: SampleResult | EstimateResult, top: int = 8) -> list[st
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from runtime.execution.jobstore import JobStore, result_to_json
+    return _run_and_print(_request(args), args.store, args.json, force=args.force)
 
-    if getattr(args, "shots", 1) is not None and getattr(args, "shots", 1) < 1:
-        raise JobError("--shots must be at least 1")
-    if getattr(args, "precision", None) is not None and args.precision <= 0:
-        raise JobError("--precision must be positive")
-    if args.noise_scale < 0:
-        raise JobError("--noise-scale must be non-negative")
-    qpy_path = _find_qpy(args.artifact)
-    circuit = _load_circuit(qpy_path)
-    profile = _resolve_profile(args.profile, circuit)
-    pubs = _pubs(args, qpy_path, circuit)
-    mode, backend = _mode(args)
-    with JobStore(args.store) as store:
-        key, name, result = _execute(
-            store, args, mode, backend, profile, pubs, qpy_path, args.force
-        )
-        distance = ideal_key = None
-        if mode != "ideal":  # noisy simulation or hardware: how far from the ideal?
-            ideal_key, _, ideal = _execute(
-                store, args, "ideal", None, profile, pubs, qpy_path, args.force
-            )
-            distance = _distance(result, ideal)
-    if args.json:
-        document = {
-            "key": key,
-            "kind": args.command,
-            "executor": name,
-            "profile": profile.name,
-            "artifact": str(qpy_path),
-            "result": result_to_json(result),
+
+def _run_and_print(request: RunRequest, store_path: str | None, as_json: bool, force: bool) -> int:
+    from runtime.execution.artifact_runs import run_artifact
+    from runtime.execution.jobstore import result_to_json
+
+    outcome: RunOutcome = run_artifact(store_path, request, force=force, progress=_say)
+    run = outcome.request
+    if as_json:
+        document: dict[str, Any] = {
+            "key": outcome.key,
+            "kind": run.command,
+            "executor": outcome.executor,
+            "profile": outcome.profile,
+            "artifact": run.artifact,
+            "result": result_to_json(outcome.result),
         }
-        if distance is not None:
-            document["ideal_key"] = ideal_key
-            document["distance_to_ideal"] = distance
+        if outcome.distance is not None:
+            document["ideal_key"] = outcome.ideal_key
+            document["distance_to_ideal"] = outcome.distance
         print(json.dumps(document))
         return 0
-    print(f"{args.command} {qpy_path.name} on {name} ({profile.name})  key {key}")
-    print("\n".join(_result_text(result)))
-    if distance is not None:
+    name = Path(run.artifact).name
+    print(f"{run.command} {name} on {outcome.executor} ({outcome.profile})  key {outcome.key}")
+    print("\n".join(_result_text(outcome.result)))
+    if outcome.distance is not None:
+        distance = outcome.distance
         print(f"  distance to ideal  {distance['metric']} max {distance['max']:.6f}")
     return 0
 
@@ -456,28 +231,10 @@ def _cmd_result(args: argparse.Namespace) -> int:
     with JobStore(args.store) as store:
         record = store.find(args.ident)
     if record.status != DONE or record.result is None:
-        spec = record.spec
-        if "command" not in spec:
+        if "command" not in record.spec:
             raise JobError(f"request {record.key[:12]} is {record.status} and was not made by qrun")
         _say(f"request {record.key[:12]} is {record.status}; resuming it")
-        resumed = argparse.Namespace(
-            command=spec["command"],
-            artifact=spec["artifact"],
-            profile=spec["profile"],
-            mode=spec["mode"] if spec["mode"] in ("ideal", "noisy") else None,
-            ibm=spec["backend"] if spec["mode"] == "ibm" else None,
-            local_ibm=spec["backend"] if spec["mode"] == "local-ibm" else None,
-            noise_scale=spec["noise_scale"],
-            seed=spec["seed"],
-            shots=spec["shots"],
-            precision=spec["precision"],
-            parameters=spec["parameters"],
-            random_parameters=spec["random_parameters"],
-            force=False,
-            json=args.json,
-            store=args.store,
-        )
-        return _cmd_run(resumed)
+        return _run_and_print(RunRequest.from_spec(record.spec), args.store, args.json, False)
     result = result_from_json(record.result)
     if args.json:
         print(json.dumps({**record.to_dict(with_result=False), "result": record.result}))

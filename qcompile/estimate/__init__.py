@@ -23,7 +23,6 @@ from qcompile.estimate.report import (
     EstimateReport,
     EstimateRow,
     estimate,
-    parse_seq_range,
 )
 from qcompile.estimate.surface_code import (
     SurfaceCodeEstimate,
@@ -52,7 +51,6 @@ __all__ = [
     "logical_error_rate",
     "logical_size",
     "lookup_circuit",
-    "parse_seq_range",
     "rotation_t_count",
     "to_html",
     "to_markdown",

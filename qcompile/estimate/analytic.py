@@ -1,9 +1,10 @@
 """Closed-form size of a model circuit with its QRAM queries lowered (no compilation).
 
-For QLACI the two lookups (keys and values, ``RY`` words of ``k`` and ``v`` bits) are
-costed with the construction's ``resources(n, b, "ry")`` and added to the model's own
-closed form; their ancillas are shared (as :class:`~qcompile.qram.QRAMLowering` does), so
-the width adds the widest lookup's ancillas once. ``two_qubit_gates`` is the CX count after
+For QLACI the model's gate structure (:func:`~qcompile.models.qlaci.qlaci_structure`) is
+composed with the construction's ``resources(n, b, "ry")`` for each of its two lookups (keys
+and values, ``RY`` words of ``k`` and ``v`` bits); their ancillas are shared (as
+:class:`~qcompile.qram.QRAMLowering` does), so the width adds the widest lookup's ancillas
+once. ``two_qubit_gates`` is the CX count after
 lowering every gate with Qiskit's standard decompositions (CRY = 2 CX), exact for the
 lowered logical circuit. ``depth`` is an upper bound: the QRAM stage-sum depth plus the
 model's gates taken one layer each. ``one_qubit_gates`` counts the model's one-qubit gates
@@ -16,16 +17,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from hardware_profiles.errors import ResourceError
-from qcompile.models import qama_qaoa_resources, qasa_resources, qlaci_resources, qlam_resources
-from qcompile.qram import CONSTRUCTIONS
+from qcompile.models.catalog import ESTIMATE_MODELS, ModelSpec, model_resources
+from qcompile.models.qlaci import qlaci_structure
+from qcompile.qram import CONSTRUCTIONS, CX_COST
 
 __all__ = ["QLACI_WIDTH", "LogicalSize", "logical_size"]
 
 QLACI_WIDTH = 2
 """QLACI query/key/value/out qubits, as ``qcompile build`` uses by default."""
 
-QAMA_HEADS = 2
-"""QAMA heads H (N·H spins)."""
+ONE_QUBIT_GATES_PER_CONTROLLED_ROTATION = 2
+"""A CRY lowers to two RY around two CX (Qiskit's standard decomposition); a QRAM rotation is
+counted as a controlled one."""
 
 
 @dataclass(frozen=True)
@@ -51,20 +54,24 @@ class LogicalSize:
 
 
 def _qlaci(seq_len: int, qram: str) -> LogicalSize:
-    n = seq_len.bit_length() - 1
     w = QLACI_WIDTH
-    model = qlaci_resources(seq_len, w, w, w, w)
-    q = CONSTRUCTIONS[qram].resources(n, w, "ry")
-    cry = 2 * w  # max(o, k) + max(o, d_q), one layer
-    cx = 2 * w  # max(d_q, k) + max(o, v)
-    model_depth = 1 + (2 + w) + (1 + 3 * w)  # prep, interaction, aggregation: gates in series
+    model = qlaci_structure(seq_len, w, w, w, w)
+    n = model.index_qubits
+    words = model.lookup_word_bits
+    lookups = [CONSTRUCTIONS[qram].resources(n, b, "ry") for b in words]
+    ancillas = max(q.qubits - n - b for q, b in zip(lookups, words, strict=True))
+    qram_rotations = sum(q.rotations for q in lookups)
+    per_rotation = ONE_QUBIT_GATES_PER_CONTROLLED_ROTATION
     return LogicalSize(
-        qubits=model.num_qubits + q.qubits - n - w,
-        two_qubit_gates=cx + 2 * cry + 2 * q.cx_count,
-        one_qubit_gates=model.num_one_qubit_gates + 2 * cry + 2 * 2 * q.rotations,
-        depth=model_depth + 2 * q.depth,
-        rotations=model.num_one_qubit_gates - n + 2 * cry + 2 * q.rotations,
-        t_gates=2 * q.t_count,
+        qubits=model.num_qubits + ancillas,
+        two_qubit_gates=model.cx + CX_COST["cry"] * model.cry + sum(q.cx_count for q in lookups),
+        one_qubit_gates=model.one_qubit_gates + per_rotation * (model.cry + qram_rotations),
+        depth=model.depth + sum(q.depth for q in lookups),
+        rotations=model.one_qubit_gates
+        - model.clifford_one_qubit_gates
+        + per_rotation * model.cry
+        + qram_rotations,
+        t_gates=sum(q.t_count for q in lookups),
     )
 
 
@@ -72,7 +79,7 @@ def logical_size(model: str, seq_len: int, qram: str | None) -> LogicalSize:
     """Closed-form size of ``model`` at ``seq_len`` with its QRAM lowered as ``qram``.
 
     Args:
-        model: ``qlaci``, ``qlam``, ``qasa`` or ``qama``.
+        model: A name in :data:`~qcompile.models.catalog.ESTIMATE_MODELS`.
         seq_len: N (QLACI: a power of two >= 2; QAMA: tokens per head).
         qram: A QRAM kind for QLACI; ignored by the others.
 
@@ -86,17 +93,10 @@ def logical_size(model: str, seq_len: int, qram: str | None) -> LogicalSize:
         if qram is None or qram not in CONSTRUCTIONS:
             raise ResourceError(f"unknown QRAM kind {qram!r}; known: {', '.join(CONSTRUCTIONS)}")
         return _qlaci(seq_len, qram)
-    if model == "qlam":
-        r = qlam_resources(seq_len)
-        zz = 0
-    elif model == "qasa":
-        r = qasa_resources()
-        zz = 0
-    elif model == "qama":
-        r = qama_qaoa_resources(QAMA_HEADS, seq_len)
-        zz = r.num_two_qubit_gates
-    else:
-        raise ResourceError(f"unknown model {model!r} (known: qlaci, qlam, qasa, qama)")
+    if model not in ESTIMATE_MODELS:
+        raise ResourceError(f"unknown model {model!r} (known: {', '.join(ESTIMATE_MODELS)})")
+    r = model_resources(ModelSpec(model, seq_len))
+    zz = r.num_two_qubit_gates if model == "qama" else 0  # QAMA's RZZ terms are rotations
     gates = r.num_one_qubit_gates + r.num_two_qubit_gates
     return LogicalSize(
         qubits=r.num_qubits,

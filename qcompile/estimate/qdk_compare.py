@@ -39,10 +39,13 @@ from importlib import metadata
 from typing import Any
 
 import numpy as np
-from qiskit import QuantumCircuit, transpile
+from qiskit import QuantumCircuit
 
+from hardware_profiles import load_profile
 from hardware_profiles.errors import ResourceError
+from qcompile.basis import lower_to_basis
 from qcompile.estimate.surface_code import SurfaceCodeModel, estimate_surface_code
+from qcompile.qram import CONSTRUCTIONS, QRAMWords
 
 __all__ = [
     "QDK_SEQ_LENS",
@@ -122,8 +125,6 @@ def lookup_circuit(kind: str, seq_len: int, seed: int = 7) -> QuantumCircuit:
     Raises:
         ResourceError: On an unknown kind or a bad size.
     """
-    from qcompile.qram import CONSTRUCTIONS, QRAMWords
-
     if kind not in CONSTRUCTIONS or kind == "oracle":
         raise ResourceError(f"no Toffoli-level lookup for QRAM kind {kind!r}")
     bits = np.random.default_rng(seed).integers(0, 2, seq_len)
@@ -165,8 +166,12 @@ def _angle_class(angle: float) -> str:
 
 
 def lower_for_estimate(circuit: QuantumCircuit) -> QuantumCircuit:
-    """``circuit`` in Clifford + ``ccx``/``cswap``/``rccx`` + rotations, no optimization."""
-    return transpile(circuit, basis_gates=_BASIS, optimization_level=0)
+    """``circuit`` in Clifford + ``ccx``/``cswap``/``rccx`` + rotations, no optimization.
+
+    A plain decomposition (:func:`qcompile.basis.lower_to_basis`), not a compilation for a
+    device: the estimators read its gate counts.
+    """
+    return lower_to_basis(circuit, _BASIS)
 
 
 def clifford_t_counts(circuit: QuantumCircuit, t_per_rotation: int = 0) -> CliffordTCounts:
@@ -439,12 +444,8 @@ def compare_with_qdk(
         )
     version = qdk_version() or "unknown version"
     if model is None:
-        from qcompile.estimate.report import profile_figures
-
-        ft = profile_figures("ft_logical")
-        model = SurfaceCodeModel(
-            physical_error=ft.physical_error or 1e-3, cycle_time_s=ft.cycle_time_s or 1e-6
-        )
+        logical = load_profile("ft_logical").logical
+        model = SurfaceCodeModel.of_logical(logical) if logical else SurfaceCodeModel()
     rows: list[QdkComparison] = []
     level0 = {"optimization_level": 0}
     for n in seq_lens:

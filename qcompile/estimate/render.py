@@ -1,32 +1,20 @@
 """The estimate report as Markdown and as a self-contained HTML page with inline SVG plots.
 
 The HTML uses no scripts, external style sheets, fonts or images: every plot is an inline
-``<svg>`` with one ``<polyline>`` per curve on log-log axes.
+``<svg>`` drawn by :func:`qcompile.plots.loglog_svg` (log-log, one curve per QRAM kind,
+compiled points filled and analytic ones hollow, the classical curve dashed).
 """
 
 from __future__ import annotations
 
 import html
-import math
 import re
 from collections.abc import Sequence
 
 from qcompile.estimate.report import EstimateReport, EstimateRow
+from qcompile.plots import LogLogPlot, Point, Series, loglog_svg
 
 __all__ = ["to_html", "to_markdown"]
-
-_COLORS = (
-    "#1f77b4",
-    "#d62728",
-    "#2ca02c",
-    "#9467bd",
-    "#ff7f0e",
-    "#8c564b",
-    "#17becf",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-)
 
 
 def _num(value: float | None) -> str:
@@ -165,92 +153,12 @@ def to_markdown(report: EstimateReport) -> str:
     return "\n".join(lines)
 
 
-Point = tuple[float, float, bool]
-"""(N, value, compiled?)."""
-
-
-def _svg_plot(
-    title: str, series: Sequence[tuple[str, Sequence[Point]]], ylabel: str, plot_id: str
-) -> str:
-    width, height, left, right, top, bottom = 720, 380, 70, 250, 30, 40
-    points = [(x, y) for _, pts in series for x, y, _ in pts if x > 0 and y > 0]
-    if not points:
-        points = [(1.0, 1.0), (10.0, 10.0)]
-    lx = [math.log10(x) for x, _ in points]
-    ly = [math.log10(y) for _, y in points]
-    x0, x1 = math.floor(min(lx)), math.ceil(max(lx)) or 1
-    y0, y1 = math.floor(min(ly)), math.ceil(max(ly))
-    x1, y1 = max(x1, x0 + 1), max(y1, y0 + 1)
-    pw, ph = width - left - right, height - top - bottom
-
-    def sx(x: float) -> float:
-        return left + (math.log10(x) - x0) / (x1 - x0) * pw
-
-    def sy(y: float) -> float:
-        return top + ph - (math.log10(y) - y0) / (y1 - y0) * ph
-
-    parts = [
-        f'<svg id="{plot_id}" class="plot" width="{width}" height="{height}" '
-        f'role="img" aria-label="{html.escape(title)}">',
-        f'<text x="{left}" y="18" font-size="14">{html.escape(title)}</text>',
-        f'<rect x="{left}" y="{top}" width="{pw}" height="{ph}" fill="none" stroke="#444"/>',
-    ]
-    for e in range(x0, x1 + 1):
-        x = left + (e - x0) / (x1 - x0) * pw
-        parts.append(
-            f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{top + ph}" stroke="#ddd"/>'
-            f'<text x="{x:.1f}" y="{top + ph + 15}" font-size="10" text-anchor="middle">'
-            f"1e{e}</text>"
-        )
-    for e in range(y0, y1 + 1):
-        y = top + ph - (e - y0) / (y1 - y0) * ph
-        parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#ddd"/>'
-            f'<text x="{left - 5}" y="{y + 3:.1f}" font-size="10" text-anchor="end">'
-            f"1e{e}</text>"
-        )
-    parts.append(
-        f'<text x="{left + pw / 2}" y="{height - 5}" font-size="11" text-anchor="middle">'
-        "N (log scale)</text>"
-        f'<text x="12" y="{top + ph / 2}" font-size="11" '
-        f'transform="rotate(-90 12 {top + ph / 2})" text-anchor="middle">'
-        f"{html.escape(ylabel)} (log scale)</text>"
-    )
-    for i, (name, pts) in enumerate(series):
-        color = _COLORS[i % len(_COLORS)]
-        shown = [(sx(x), sy(y), c) for x, y, c in pts if x > 0 and y > 0]
-        coords = " ".join(f"{x:.1f},{y:.1f}" for x, y, _ in shown)
-        dash = ' stroke-dasharray="6 3"' if name.startswith("classical") else ""
-        parts.append(
-            f'<polyline class="curve" data-series="{html.escape(name)}" fill="none" '
-            f'stroke="{color}" stroke-width="2"{dash} points="{coords}"/>'
-        )
-        for x, y, compiled in shown:
-            fill = color if compiled else "#fff"
-            source = "compiled" if compiled else "analytic"
-            parts.append(
-                f'<circle class="{source}" cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{fill}" '
-                f'stroke="{color}" stroke-width="1.5"/>'
-            )
-        parts.append(
-            f'<text x="{left + pw + 8}" y="{top + 12 + 14 * i}" font-size="11" '
-            f'fill="{color}">{html.escape(name)}</text>'
-        )
-    legend_y = top + 12 + 14 * len(series) + 8
-    parts.append(
-        f'<circle cx="{left + pw + 12}" cy="{legend_y - 4}" r="3" fill="#444" stroke="#444"/>'
-        f'<text x="{left + pw + 20}" y="{legend_y}" font-size="11">compiled</text>'
-        f'<circle cx="{left + pw + 12}" cy="{legend_y + 10}" r="3" fill="#fff" stroke="#444"/>'
-        f'<text x="{left + pw + 20}" y="{legend_y + 14}" font-size="11">analytic</text>'
-    )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
 def _figures(report: EstimateReport) -> list[tuple[str, str]]:
     """(caption, svg) per plot: per profile, qubits and 2q gates vs N per QRAM kind."""
     plots = []
-    flops = [(float(c["seq_len"]), float(c["flops"]), False) for c in report.classical]
+    flops = tuple(
+        Point(float(c["seq_len"]), float(c["flops"]), filled=False) for c in report.classical
+    )
     for p_index, profile in enumerate(report.profiles):
         rows = [r for r in report.rows if r.profile == profile]
         fault_tolerant = any(r.fault_tolerant for r in rows)
@@ -269,9 +177,9 @@ def _figures(report: EstimateReport) -> list[tuple[str, str]]:
         if fault_tolerant:
             panels.append(("physical_qubits", "physical qubits", "surface-code physical qubits"))
         for attr, label, caption in panels:
-            series: list[tuple[str, list[Point]]] = []
+            series: list[Series] = []
             for kind in report.qram:
-                pts: list[Point] = []
+                points: list[Point] = []
                 for r in rows:
                     if r.qram != kind:
                         continue
@@ -279,13 +187,20 @@ def _figures(report: EstimateReport) -> list[tuple[str, str]]:
                         value = float((r.fault_tolerant or {}).get("physical_qubits", 0))
                     else:
                         value = float(getattr(r, attr))
-                    pts.append((float(r.seq_len), value, r.source == "compiled"))
-                series.append((kind, pts))
+                    points.append(Point(float(r.seq_len), value, filled=r.source == "compiled"))
+                series.append(Series(kind, tuple(points)))
             if attr == "two_qubit_gates":
-                series.append(("classical FLOPs (softmax)", flops))
-            title = f"{report.model} on {profile}: {label.split(':')[0]} vs N"
-            plot_id = f"plot-{p_index}-{attr.replace('_', '-')}"
-            plots.append((caption, _svg_plot(title, series, label, plot_id)))
+                series.append(Series("classical FLOPs (softmax)", flops, dashed=True))
+            plot = LogLogPlot(
+                plot_id=f"plot-{p_index}-{attr.replace('_', '-')}",
+                title=f"{report.model} on {profile}: {label.split(':')[0]} vs N",
+                xlabel="N (log scale)",
+                ylabel=f"{label} (log scale)",
+                series=tuple(series),
+                filled_label="compiled",
+                hollow_label="analytic",
+            )
+            plots.append((caption, loglog_svg(plot)))
     return plots
 
 

@@ -23,12 +23,14 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from hardware_profiles import load_profile, profile_medians
 from hardware_profiles.errors import ResourceError
 from hardware_profiles.versions import versions
 from qcompile.estimate.analytic import logical_size
 from qcompile.estimate.classical import DEFAULT_HEAD_DIM, classical_attention_cost
 from qcompile.estimate.qdk_compare import QDK_SEQ_LENS, compare_with_qdk, qdk_version
 from qcompile.estimate.surface_code import SurfaceCodeModel, estimate_surface_code
+from qcompile.models.catalog import ESTIMATE_MODELS, ModelSpec, build_model
 from qcompile.qram import CONSTRUCTIONS
 
 __all__ = [
@@ -38,41 +40,30 @@ __all__ = [
     "EstimateRow",
     "ProfileFigures",
     "estimate",
-    "parse_seq_range",
     "profile_figures",
 ]
 
 QRAM_KINDS = (*(k for k in CONSTRUCTIONS if k != "oracle"), "oracle")
 """Every registered QRAM kind, the cost-model oracle last (``--qram all``)."""
 COMPILABLE_KINDS = QRAM_KINDS[:-1]
-MODELS = ("qlaci", "qlam", "qasa", "qama")
 MAX_COMPILE_GATES = 20_000
 """Circuits with more logical two-qubit gates than this are never compiled (too slow)."""
 
 
-def parse_seq_range(text: str) -> list[int]:
-    """``"16..1048576"`` (or one number) -> the powers of two in that range.
-
-    Raises:
-        ResourceError: On malformed text or an empty range.
-    """
-    lo_text, sep, hi_text = text.partition("..")
-    try:
-        lo = int(lo_text)
-        hi = int(hi_text) if sep else lo
-    except ValueError:
-        raise ResourceError(f"bad --seq-len {text!r}: expected N or LO..HI (integers)") from None
-    if lo < 2 or hi < lo or hi > 2**30:
-        raise ResourceError(f"bad --seq-len {text!r}: need 2 <= LO <= HI <= 2^30")
-    sizes = [1 << e for e in range(31) if lo <= 1 << e <= hi]
-    if not sizes:
-        raise ResourceError(f"--seq-len {text!r} contains no power of two")
-    return sizes
-
-
 @dataclass(frozen=True)
 class ProfileFigures:
-    """The medians of a profile the analytic figures use."""
+    """What the analytic figures read of a profile.
+
+    Attributes:
+        name: Profile name.
+        kind: Profile kind.
+        num_qubits: Device qubits.
+        error_1q: Median single-qubit gate error (0 where the profile has none).
+        error_2q: Median two-qubit gate error (0 where the profile has none).
+        duration_2q_s: Median two-qubit gate duration (0 where the profile has none).
+        surface_code: The surface-code model of the profile's ``[logical]`` table (None
+            without one).
+    """
 
     name: str
     kind: str
@@ -80,30 +71,25 @@ class ProfileFigures:
     error_1q: float
     error_2q: float
     duration_2q_s: float
-    physical_error: float | None
-    cycle_time_s: float | None
+    surface_code: SurfaceCodeModel | None
 
 
 def profile_figures(name: str) -> ProfileFigures:
-    """Load profile ``name`` and take its median errors and durations.
+    """Load profile ``name`` and take its medians and its surface-code model.
 
     Raises:
         ProfileError: On an unknown profile.
     """
-    from hardware_profiles import load_profile, summarize_profile
-
     profile = load_profile(name)
-    summary = summarize_profile(profile)
-    logical = profile.logical
+    medians = profile_medians(profile)
     return ProfileFigures(
-        name=summary.name,
-        kind=summary.kind,
-        num_qubits=summary.num_qubits,
-        error_1q=summary.median_1q_error or 0.0,
-        error_2q=summary.median_2q_error or 0.0,
-        duration_2q_s=summary.median_2q_duration or 0.0,
-        physical_error=logical.physical_error_rate if logical else None,
-        cycle_time_s=logical.cycle_time if logical else None,
+        name=profile.name,
+        kind=profile.kind,
+        num_qubits=profile.num_qubits,
+        error_1q=medians.error_1q or 0.0,
+        error_2q=medians.error_2q or 0.0,
+        duration_2q_s=medians.duration_2q or 0.0,
+        surface_code=SurfaceCodeModel.of_logical(profile.logical) if profile.logical else None,
     )
 
 
@@ -191,9 +177,7 @@ def _analytic_row(model: str, n: int, kind: str, prof: ProfileFigures, note: str
     ft = None
     success: float | None
     if prof.kind == "fault_tolerant":
-        sc = SurfaceCodeModel(
-            physical_error=prof.physical_error or 1e-3, cycle_time_s=prof.cycle_time_s or 1e-6
-        )
+        sc = prof.surface_code or SurfaceCodeModel()
         # T-depth bound: each logical layer holds at most one rotation or Toffoli/CSWAP (T-depth
         # <= 4) per qubit chain; capped by the T-count.
         est0 = estimate_surface_code(size.qubits, size.t_gates, size.rotations, 1, sc)
@@ -229,8 +213,6 @@ def _compile_worker(tasks: Any, out: Any) -> None:  # pragma: no cover - worker 
     """Compiles (model, N, kind, profile) tasks until told to stop; puts figures on ``out``."""
     import numpy as np
 
-    from hardware_profiles import load_profile
-    from qcompile.models.catalog import ModelSpec, build_model
     from qcompile.pipeline import CompileOptions, compile_circuit
     from qcompile.qram import lowered_cx_count, qram_lowering_pass_manager
 
@@ -320,7 +302,7 @@ def estimate(
     """Estimate ``model`` at every (N, QRAM kind, profile); compile where it fits.
 
     Args:
-        model: ``qlaci``, ``qlam``, ``qasa`` or ``qama``.
+        model: A name in :data:`~qcompile.models.catalog.ESTIMATE_MODELS`.
         seq_lens: Sequence lengths (powers of two).
         qram: QRAM kinds (QLACI only; the others have no QRAM).
         profiles: Profile names.
@@ -340,8 +322,8 @@ def estimate(
         ProfileError: On an unknown profile.
     """
     start = time.monotonic()
-    if model not in MODELS:
-        raise ResourceError(f"unknown model {model!r} (known: {', '.join(MODELS)})")
+    if model not in ESTIMATE_MODELS:
+        raise ResourceError(f"unknown model {model!r} (known: {', '.join(ESTIMATE_MODELS)})")
     for kind in qram:
         if kind not in QRAM_KINDS:
             raise ResourceError(f"unknown QRAM kind {kind!r}; known: {', '.join(QRAM_KINDS)}")

@@ -25,6 +25,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from hardware_profiles.specs import LogicalSpec
+
 __all__ = [
     "SurfaceCodeEstimate",
     "SurfaceCodeModel",
@@ -69,6 +71,18 @@ class SurfaceCodeModel:
             raise ValueError("physical error must be in (0, threshold)")
         if not 0 < self.error_budget < 1 or self.cycle_time_s <= 0 or self.max_factories < 1:
             raise ValueError(f"invalid surface-code model {self}")
+
+    @classmethod
+    def of_logical(cls, logical: LogicalSpec) -> SurfaceCodeModel:
+        """The model of a fault-tolerant profile's ``[logical]`` table.
+
+        A zero physical error rate takes the default (the model needs ``p > 0``).
+        """
+        default = cls()
+        return cls(
+            physical_error=logical.physical_error_rate or default.physical_error,
+            cycle_time_s=logical.cycle_time or default.cycle_time_s,
+        )
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,34 @@
-"""Building any model by name and sequence length: what ``qcompile build`` calls."""
+"""The model registry: every model by name, how to build it and its closed-form size.
+
+:data:`MODELS` is the one list of model names. ``qcompile build`` offers every name,
+``qcompile estimate`` the names with a closed form (:data:`ESTIMATE_MODELS`), and the tests
+run over the registry.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from hardware_profiles.errors import ResourceError
-from qcompile.models.base import ModelCircuit
+from qcompile.models.base import ModelCircuit, ModelResources
 from qcompile.models.examples import random_qama_ising
-from qcompile.models.qama import build_qama_qaoa
-from qcompile.models.qasa import build_qasa
-from qcompile.models.qlaci import build_qlaci
+from qcompile.models.qama import build_qama_qaoa, qama_qaoa_resources
+from qcompile.models.qasa import build_qasa, qasa_resources
+from qcompile.models.qlaci import build_qlaci, qlaci_resources
 from qcompile.models.qlaci_prototype import build_qlaci_prototype
-from qcompile.models.qlam import build_qlam
+from qcompile.models.qlam import build_qlam, qlam_resources
 
-__all__ = ["MODEL_NAMES", "ModelSpec", "build_model"]
-
-MODEL_NAMES = ("qlaci", "qlaci_prototype", "qlam", "qasa", "qama")
+__all__ = [
+    "ESTIMATE_MODELS",
+    "MODELS",
+    "MODEL_NAMES",
+    "ModelEntry",
+    "ModelSpec",
+    "build_model",
+    "model_resources",
+]
 
 
 @dataclass(frozen=True)
@@ -23,7 +36,8 @@ class ModelSpec:
     """Sizes of a model to build.
 
     Attributes:
-        name: one of ``qlaci``, ``qlaci_prototype``, ``qlam``, ``qasa``, ``qama``.
+        name: a key of :data:`MODELS` (``qlaci``, ``qlaci_prototype``, ``qlam``, ``qasa``,
+            ``qama``).
         seq_len: sequence length. QLACI: key/value entries N (rounded up to a power of
             two; pad the data with zero-angle entries, see ``qlaci_input_values``).
             QLAM: tokens T. QAMA: tokens per head N (H·N qubits). QASA: unused (its
@@ -46,10 +60,105 @@ class ModelSpec:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.name not in MODEL_NAMES:
-            raise ResourceError(f"unknown model {self.name!r} (known: {', '.join(MODEL_NAMES)})")
+        if self.name not in MODELS:
+            raise ResourceError(f"unknown model {self.name!r} (known: {', '.join(MODELS)})")
         if self.seq_len < 1:
             raise ResourceError(f"sequence length must be >= 1, got {self.seq_len}")
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """One registered model.
+
+    Attributes:
+        name: the name the command lines take.
+        summary: one line for listings and help.
+        build: builds the model circuit of a spec.
+        resources: the closed-form logical size of the same spec, valid far beyond buildable
+            sizes; None for a model without one (it cannot be estimated).
+    """
+
+    name: str
+    summary: str
+    build: Callable[[ModelSpec], ModelCircuit]
+    resources: Callable[[ModelSpec], ModelResources] | None = None
+
+
+def _qlaci_entries(spec: ModelSpec) -> int:
+    return max(2, 1 << (spec.seq_len - 1).bit_length())
+
+
+def _build_qlaci(spec: ModelSpec) -> ModelCircuit:
+    w = spec.width or 2
+    return build_qlaci(_qlaci_entries(spec), w, w, w, w, layers=spec.layers or 1)
+
+
+def _qlaci_resources(spec: ModelSpec) -> ModelResources:
+    w = spec.width or 2
+    return qlaci_resources(_qlaci_entries(spec), w, w, w, w, layers=spec.layers or 1)
+
+
+def _build_qlam(spec: ModelSpec) -> ModelCircuit:
+    return build_qlam(spec.seq_len, memory_qubits=spec.width or 8, entangler_reps=spec.layers or 1)
+
+
+def _qlam_resources(spec: ModelSpec) -> ModelResources:
+    return qlam_resources(
+        spec.seq_len, memory_qubits=spec.width or 8, entangler_reps=spec.layers or 1
+    )
+
+
+def _build_qama(spec: ModelSpec) -> ModelCircuit:
+    ising, _ = random_qama_ising(spec.heads, spec.seq_len, seed=spec.seed, top_k=spec.top_k)
+    return build_qama_qaoa(ising, reps=spec.layers or 1)
+
+
+def _qama_resources(spec: ModelSpec) -> ModelResources:
+    if spec.top_k is not None:
+        raise ResourceError("QAMA's closed form is for the dense instance (no top_k)")
+    return qama_qaoa_resources(spec.heads, spec.seq_len, spec.layers or 1)
+
+
+MODELS: Mapping[str, ModelEntry] = MappingProxyType(
+    {
+        entry.name: entry
+        for entry in (
+            ModelEntry(
+                "qlaci",
+                "QLACI log-attention over a QRAM-addressed sequence",
+                _build_qlaci,
+                _qlaci_resources,
+            ),
+            ModelEntry(
+                "qlaci_prototype",
+                "the public QLACI prototype, rebuilt with its defects",
+                lambda spec: build_qlaci_prototype(spec.seq_len),
+            ),
+            ModelEntry(
+                "qlam", "QLAM quantum memory over a token sequence", _build_qlam, _qlam_resources
+            ),
+            ModelEntry(
+                "qasa",
+                "the published QASA quantum layer (9 qubits)",
+                lambda spec: build_qasa(layers=spec.layers or 4),
+                lambda spec: qasa_resources(layers=spec.layers or 4),
+            ),
+            ModelEntry(
+                "qama",
+                "QAMA attention as an Ising, its QAOA circuit",
+                _build_qama,
+                _qama_resources,
+            ),
+        )
+    }
+)
+"""Model name -> entry, in the order the command lines list them."""
+
+MODEL_NAMES: tuple[str, ...] = tuple(MODELS)
+"""Every model name (``qcompile build``)."""
+
+ESTIMATE_MODELS: tuple[str, ...] = tuple(n for n, e in MODELS.items() if e.resources is not None)
+"""The models with a closed-form size (``qcompile estimate``)."""
 
 
 def build_model(spec: ModelSpec) -> ModelCircuit:
@@ -58,22 +167,20 @@ def build_model(spec: ModelSpec) -> ModelCircuit:
     Raises:
         ResourceError: impossible sizes (the builders say which).
     """
-    if spec.name == "qlaci":
-        n = max(2, 1 << (spec.seq_len - 1).bit_length())
-        w = spec.width or 2
-        model = build_qlaci(n, w, w, w, w, layers=spec.layers or 1)
-    elif spec.name == "qlaci_prototype":
-        model = build_qlaci_prototype(spec.seq_len)
-    elif spec.name == "qlam":
-        model = build_qlam(
-            spec.seq_len,
-            memory_qubits=spec.width or 8,
-            entangler_reps=spec.layers or 1,
-        )
-    elif spec.name == "qasa":
-        model = build_qasa(layers=spec.layers or 4)
-    else:
-        ising, _ = random_qama_ising(spec.heads, spec.seq_len, seed=spec.seed, top_k=spec.top_k)
-        model = build_qama_qaoa(ising, reps=spec.layers or 1)
+    model = MODELS[spec.name].build(spec)
     model.circuit.name = f"{spec.name}-n{spec.seq_len}"
     return model
+
+
+def model_resources(spec: ModelSpec) -> ModelResources:
+    """The closed-form logical size of :func:`build_model` (``spec``), at any size.
+
+    Raises:
+        ResourceError: a model without a closed form, or an impossible size.
+    """
+    resources = MODELS[spec.name].resources
+    if resources is None:
+        raise ResourceError(
+            f"model {spec.name!r} has no closed-form size (known: {', '.join(ESTIMATE_MODELS)})"
+        )
+    return resources(spec)

@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from qiskit.quantum_info import SparsePauliOp
 
 from qcompile.models.base import ModelCircuit, ModelResources
@@ -59,10 +58,8 @@ def random_qama_ising(
         ``(H, offset)`` on ``num_heads * num_tokens`` qubits.
     """
     rng = np.random.default_rng(seed)
-    q, k, v = (
-        torch.as_tensor(rng.normal(size=(num_heads, num_tokens, head_dim))) for _ in range(3)
-    )
-    e2v = torch.as_tensor(rng.normal(size=head_dim))
+    q, k, v = (rng.normal(size=(num_heads, num_tokens, head_dim)) for _ in range(3))
+    e2v = rng.normal(size=head_dim)
     j, h = attention_couplings(q, k, v, e2v)
     return qama_ising(j, h, top_k=top_k)
 

@@ -16,16 +16,19 @@ energy) and ``QAMA/QAMA/QUBO.py`` (``prepare_coefficients``, ``DEFAULT_MODEL_ARG
       Q[(a,j),(b,j)] = p,  a != b,  p = c_p / 2 * sqrt(2/pi) * N / (H - 1)   (c_p = 0.8)
 
   so the cross-head same-token penalty is ``0.4 * sqrt(2/pi) * N / (H-1)`` per ordered pair.
-* Local energy of token ``j`` in head ``a`` given a solution (:func:`local_energy`, the
-  repository's ``calculate_energy``): ``-(x_aj * sum_k J[a,j,k] x_ak + h[a,j] x_aj)``.
+* Local energy of token ``j`` in head ``a`` given a solution (the repository's
+  ``calculate_energy``, used in training only: ``runtime.train.qubo_torch.local_energy``):
+  ``-(x_aj * sum_k J[a,j,k] x_ak + h[a,j] x_aj)``.
 
 On top of the repository this module provides an exact Ising form (:func:`qubo_to_ising`,
 ``x_i = (1 - z_i) / 2`` with ``z_i`` the eigenvalue of ``Z_i``, so bit ``i`` of a Qiskit
 bitstring is ``x_i``), an exact brute-force solver, a batched numpy simulated-annealing
 solver modelled on the repository's ``backend_c_sa`` (geometric cooling, then greedy
 single-flip local search), top-k sparsification of ``J`` for hardware, and a QAOA circuit
-(:func:`build_qama_qaoa`). The QUBO functions use torch so gradients flow through ``J``,
-``h`` and ``E2V``; solvers are numpy and return detached solutions.
+(:func:`build_qama_qaoa`). Everything here is numpy (a torch tensor is read as its values),
+so the compiler never loads torch; training differentiates through the couplings with their
+torch twin in ``runtime.train.qubo_torch``, which the tests check against
+:func:`attention_couplings`.
 
 A dense QAMA Ising is all-to-all within each head: on IBM heavy-hex devices keep
 ``H * N`` around 20-30 or sparsify with ``top_k``.
@@ -43,7 +46,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from numpy.typing import ArrayLike
 from qiskit.circuit import ParameterVector, QuantumCircuit, QuantumRegister
 from qiskit.quantum_info import SparsePauliOp
@@ -56,7 +58,6 @@ __all__ = [
     "QuboSolution",
     "attention_couplings",
     "build_qama_qaoa",
-    "local_energy",
     "qama_ising",
     "qama_qaoa_resources",
     "qama_qubo",
@@ -86,21 +87,16 @@ class QuboSolution:
     energy: np.ndarray
 
 
-def _as_tensor(value: ArrayLike | torch.Tensor) -> torch.Tensor:
-    if isinstance(value, torch.Tensor):
-        return value
-    return torch.as_tensor(np.asarray(value, dtype=np.float64))
-
-
-def _as_numpy(value: ArrayLike | torch.Tensor) -> np.ndarray:
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy().astype(np.float64)
+def _as_numpy(value: ArrayLike) -> np.ndarray:
+    detach = getattr(value, "detach", None)
+    if detach is not None:  # a torch tensor (any device, with or without a graph): its values
+        value = detach().cpu().numpy()
     return np.asarray(value, dtype=np.float64)
 
 
 def attention_couplings(
-    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, e2v: torch.Tensor
-) -> tuple[torch.Tensor, torch.Tensor]:
+    q: ArrayLike, k: ArrayLike, v: ArrayLike, e2v: ArrayLike
+) -> tuple[np.ndarray, np.ndarray]:
     """Couplings ``J`` and fields ``h`` of QAMA from per-head queries, keys and values.
 
     Args:
@@ -116,26 +112,25 @@ def attention_couplings(
     Raises:
         ResourceError: If ``q``, ``k`` and ``v`` differ in shape or have fewer than 3 dims.
     """
-    if q.shape != k.shape or q.shape != v.shape or q.dim() < 3:
+    qn, kn, vn, en = (_as_numpy(x) for x in (q, k, v, e2v))
+    if qn.shape != kn.shape or qn.shape != vn.shape or qn.ndim < 3:
         raise ResourceError(
-            f"q, k, v must share a shape (..., H, N, d); got {tuple(q.shape)}, "
-            f"{tuple(k.shape)}, {tuple(v.shape)}"
+            f"q, k, v must share a shape (..., H, N, d); got {qn.shape}, {kn.shape}, {vn.shape}"
         )
-    n, d = q.shape[-2], q.shape[-1]
-    scores = q @ k.transpose(-1, -2) / math.sqrt(d)
-    off_diagonal = 1.0 - torch.eye(n, dtype=scores.dtype, device=scores.device)
-    j = (scores + scores.transpose(-1, -2)) / 2.0 * off_diagonal
-    h = (v * e2v).mean(dim=-1)
+    n, d = qn.shape[-2], qn.shape[-1]
+    scores = qn @ np.swapaxes(kn, -1, -2) / math.sqrt(d)
+    off_diagonal = 1.0 - np.eye(n)
+    j = (scores + np.swapaxes(scores, -1, -2)) / 2.0 * off_diagonal
+    h = (vn * en).mean(axis=-1)
     return j, h
 
 
-def sparsify_couplings(j: torch.Tensor, top_k: int) -> torch.Tensor:
+def sparsify_couplings(j: ArrayLike, top_k: int) -> np.ndarray:
     """Keep, per row, the ``top_k`` largest-magnitude couplings (symmetrised by union).
 
     Entry ``(i, l)`` survives if ``l`` is among the ``top_k`` largest ``|J[i, :]|`` or ``i``
     among those of row ``l``, so the result stays symmetric; a row may keep more than
-    ``top_k`` entries but the graph has at most ``N * top_k`` edges per head. Gradients flow
-    through the kept entries.
+    ``top_k`` entries but the graph has at most ``N * top_k`` edges per head.
 
     Args:
         j: Couplings, shape ``batch + (H, N, N)``, symmetric with zero diagonal.
@@ -149,28 +144,28 @@ def sparsify_couplings(j: torch.Tensor, top_k: int) -> torch.Tensor:
     """
     if top_k < 0:
         raise ResourceError(f"top_k must be >= 0, got {top_k}")
-    n = j.shape[-1]
+    jn = _as_numpy(j)
+    n = jn.shape[-1]
     if top_k >= n - 1:
-        return j
-    magnitude = j.detach().abs()
+        return jn
     # The diagonal is zero; push it below every real coupling so it is never selected.
-    magnitude = magnitude - torch.eye(n, dtype=j.dtype, device=j.device)
-    keep = torch.zeros_like(magnitude, dtype=torch.bool)
+    magnitude = np.abs(jn) - np.eye(n)
+    keep = np.zeros(magnitude.shape, dtype=bool)
     if top_k > 0:
-        idx = magnitude.topk(top_k, dim=-1).indices
-        keep.scatter_(-1, idx, True)
-    keep = keep | keep.transpose(-1, -2)
-    return j * keep.to(j.dtype)
+        idx = np.argsort(-magnitude, axis=-1, kind="stable")[..., :top_k]
+        np.put_along_axis(keep, idx, True, axis=-1)
+    keep = keep | np.swapaxes(keep, -1, -2)
+    return jn * keep
 
 
 def qama_qubo(
-    j: torch.Tensor | ArrayLike,
-    h: torch.Tensor | ArrayLike,
+    j: ArrayLike,
+    h: ArrayLike,
     *,
     quadratic_coefficient: float = 1.0,
     linear_coefficient: float = 0.16,
     penalty_coefficient: float = 0.8,
-) -> torch.Tensor:
+) -> np.ndarray:
     """The QAMA QUBO matrix (``QUBO.prepare_coefficients`` of the repository).
 
     Args:
@@ -183,32 +178,36 @@ def qama_qubo(
 
     Returns:
         ``Q`` of shape ``batch + (H*N, H*N)``, symmetric, index ``head * N + token``;
-        the energy of ``x`` is ``x^T Q x``. Differentiable in ``j`` and ``h``.
+        the energy of ``x`` is ``x^T Q x``.
 
     Raises:
         ResourceError: If the shapes are inconsistent or ``H`` or ``N`` is zero.
     """
-    jt, ht = _as_tensor(j), _as_tensor(h)
-    if jt.dim() < 3 or jt.shape[-1] != jt.shape[-2] or jt.shape[:-1] != ht.shape:
+    jn, hn = _as_numpy(j), _as_numpy(h)
+    if jn.ndim < 3 or jn.shape[-1] != jn.shape[-2] or jn.shape[:-1] != hn.shape:
         raise ResourceError(
-            f"J must be (..., H, N, N) and h (..., H, N); got {tuple(jt.shape)}, {tuple(ht.shape)}"
+            f"J must be (..., H, N, N) and h (..., H, N); got {jn.shape}, {hn.shape}"
         )
-    heads, n = jt.shape[-3], jt.shape[-1]
+    heads, n = jn.shape[-3], jn.shape[-1]
     if heads < 1 or n < 1:
         raise ResourceError(f"QAMA needs at least 1 head and 1 token, got H={heads}, N={n}")
-    batch = jt.shape[:-3]
-    eye_h = torch.eye(heads, dtype=jt.dtype, device=jt.device)
-    quad = torch.einsum("...ajk,ab->...ajbk", jt, eye_h).reshape(*batch, heads * n, heads * n)
-    lin = torch.diag_embed(ht.reshape(*batch, heads * n))
+    batch = jn.shape[:-3]
+    quad = np.zeros((*batch, heads * n, heads * n))
+    lin = np.zeros((*batch, heads * n, heads * n))
+    flat_h = hn.reshape(*batch, heads * n)
+    for a in range(heads):  # block-diagonal: couplings act within a head
+        quad[..., a * n : (a + 1) * n, a * n : (a + 1) * n] = jn[..., a, :, :]
+    diagonal = np.arange(heads * n)
+    lin[..., diagonal, diagonal] = flat_h
     q = -quadratic_coefficient * quad - linear_coefficient * n * lin
     if heads > 1:
         p = penalty_coefficient / 2.0 * math.sqrt(2.0 / math.pi) * n / (heads - 1)
-        eye_n = torch.eye(n, dtype=jt.dtype, device=jt.device)
-        q = q + p * torch.kron(torch.ones_like(eye_h) - eye_h, eye_n)
+        eye_h = np.eye(heads)
+        q = q + p * np.kron(np.ones_like(eye_h) - eye_h, np.eye(n))
     return q
 
 
-def qubo_energy(q: ArrayLike | torch.Tensor, x: ArrayLike | torch.Tensor) -> np.ndarray:
+def qubo_energy(q: ArrayLike, x: ArrayLike) -> np.ndarray:
     """``x^T Q x`` for (batches of) bitstrings.
 
     Args:
@@ -222,23 +221,7 @@ def qubo_energy(q: ArrayLike | torch.Tensor, x: ArrayLike | torch.Tensor) -> np.
     return np.einsum("...i,...ij,...j->...", xn, qn, xn)
 
 
-def local_energy(j: torch.Tensor, h: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """Per-token local energy of a solution (``calculate_energy`` of the repository).
-
-    Args:
-        j: Couplings, shape ``batch + (H, N, N)``.
-        h: Fields, shape ``batch + (H, N)``.
-        x: Solution, shape ``batch + (H, N)``; treated as a constant (detached).
-
-    Returns:
-        ``-(x_aj * sum_k J[a,j,k] x_ak + h[a,j] x_aj)``, shape ``batch + (H, N)``,
-        differentiable in ``j`` and ``h``.
-    """
-    xd = x.detach().to(j.dtype)
-    return -(xd * (j @ xd.unsqueeze(-1)).squeeze(-1) + h * xd)
-
-
-def qubo_to_ising(q: ArrayLike | torch.Tensor, *, atol: float = 0.0) -> tuple[SparsePauliOp, float]:
+def qubo_to_ising(q: ArrayLike, *, atol: float = 0.0) -> tuple[SparsePauliOp, float]:
     """Exact Ising form of a QUBO: ``x^T Q x = <x| H |x> + offset`` for every bitstring.
 
     With ``x_i = (1 - z_i) / 2``: ``H = sum_{i<l} S_il / 4 Z_i Z_l - sum_i (Q_ii / 2 +
@@ -282,8 +265,8 @@ def qubo_to_ising(q: ArrayLike | torch.Tensor, *, atol: float = 0.0) -> tuple[Sp
 
 
 def qama_ising(
-    j: torch.Tensor | ArrayLike,
-    h: torch.Tensor | ArrayLike,
+    j: ArrayLike,
+    h: ArrayLike,
     *,
     top_k: int | None = None,
     quadratic_coefficient: float = 1.0,
@@ -303,22 +286,22 @@ def qama_ising(
     Returns:
         ``(H, offset)`` as from :func:`qubo_to_ising`, on ``H * N`` qubits.
     """
-    jt = _as_tensor(j)
+    jn = _as_numpy(j)
     if top_k is not None:
-        jt = sparsify_couplings(jt, top_k)
+        jn = sparsify_couplings(jn, top_k)
     q = qama_qubo(
-        jt,
+        jn,
         h,
         quadratic_coefficient=quadratic_coefficient,
         linear_coefficient=linear_coefficient,
         penalty_coefficient=penalty_coefficient,
     )
-    if q.dim() != 2:
-        raise ResourceError(f"qama_ising takes one sample, got J of shape {tuple(jt.shape)}")
+    if q.ndim != 2:
+        raise ResourceError(f"qama_ising takes one sample, got J of shape {jn.shape}")
     return qubo_to_ising(q)
 
 
-def _batched(q: ArrayLike | torch.Tensor) -> tuple[np.ndarray, tuple[int, ...]]:
+def _batched(q: ArrayLike) -> tuple[np.ndarray, tuple[int, ...]]:
     qn = _as_numpy(q)
     if qn.ndim < 2 or qn.shape[-1] != qn.shape[-2] or qn.shape[-1] == 0:
         raise ResourceError(f"a QUBO must be (..., n, n) with n >= 1, got shape {qn.shape}")
@@ -327,7 +310,7 @@ def _batched(q: ArrayLike | torch.Tensor) -> tuple[np.ndarray, tuple[int, ...]]:
     return qn.reshape(-1, n, n), batch
 
 
-def solve_qubo_exact(q: ArrayLike | torch.Tensor) -> QuboSolution:
+def solve_qubo_exact(q: ArrayLike) -> QuboSolution:
     """Minimise ``x^T Q x`` by enumerating every bitstring (small ``n`` only).
 
     Ties go to the smallest integer ``sum_i x_i 2**i``.
@@ -365,7 +348,7 @@ def solve_qubo_exact(q: ArrayLike | torch.Tensor) -> QuboSolution:
 
 
 def solve_qubo_annealing(
-    q: ArrayLike | torch.Tensor,
+    q: ArrayLike,
     *,
     num_reads: int = 16,
     num_sweeps: int = 200,

@@ -67,6 +67,8 @@ References:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import ArrayLike
 from qiskit.circuit import ParameterVector, QuantumCircuit, QuantumRegister
@@ -77,9 +79,11 @@ from qcompile.qram import QRAMQuery, QRAMWords
 from qcompile.qram.query import MAX_ADDRESS_BITS
 
 __all__ = [
+    "QLACIStructure",
     "build_qlaci",
     "qlaci_input_values",
     "qlaci_resources",
+    "qlaci_structure",
     "remove_padding",
 ]
 
@@ -127,6 +131,69 @@ def _num_weights(d_q: int, k: int, o: int, layers: int) -> int:
     return layers * (2 * (d_q + k) + o + max(o, k) + max(o, d_q))
 
 
+@dataclass(frozen=True)
+class QLACIStructure:
+    """The gates of :func:`build_qlaci` by kind, in closed form, its two QRAM queries whole.
+
+    What a resource estimate composes with the cost of a QRAM construction: the lookups are
+    ``lookup_word_bits`` (the key and the value query, ``"ry"`` words, both addressed by the
+    ``index_qubits``); everything else is here.
+
+    Attributes:
+        num_qubits: Width without QRAM ancillas, ``d_q + n + k + v + o``.
+        index_qubits: ``n = log2 N``.
+        lookup_word_bits: Word bits of the key and the value query, ``(k, v)``.
+        one_qubit_gates: ``RY`` on query, ``H`` on index, the interaction's ``RY RZ``, ``RY``
+            on out.
+        clifford_one_qubit_gates: The ``n`` Hadamards among them (the rest are rotations).
+        cx: ``CX`` of the interaction and of the value write.
+        cry: ``CRY`` of the aggregation.
+        depth: The gates outside the queries, each layer of gates that act in series counted
+            once: encoding (1), per interaction layer ``2 + max(d_q, k)``, per aggregation
+            layer ``1 + max(o, k) + max(o, d_q) + max(o, v)``. An upper bound.
+    """
+
+    num_qubits: int
+    index_qubits: int
+    lookup_word_bits: tuple[int, int]
+    one_qubit_gates: int
+    clifford_one_qubit_gates: int
+    cx: int
+    cry: int
+    depth: int
+
+
+def qlaci_structure(
+    seq_len: int,
+    query_qubits: int = 2,
+    key_qubits: int = 2,
+    value_qubits: int = 2,
+    out_qubits: int = 2,
+    *,
+    layers: int = 1,
+) -> QLACIStructure:
+    """The gate structure of :func:`build_qlaci` with the same arguments (any ``N``).
+
+    Raises:
+        ResourceError: On an impossible size.
+    """
+    n = _check_sizes(seq_len, query_qubits, key_qubits, value_qubits, out_qubits, layers)
+    d_q, k, v, o, big_l = query_qubits, key_qubits, value_qubits, out_qubits, layers
+    interaction = len(_interaction_pairs(d_q, k))
+    scores = len(_fan_in(k, o)) + len(_fan_in(d_q, o))
+    writes = len(_fan_in(v, o))
+    return QLACIStructure(
+        num_qubits=d_q + n + k + v + o,
+        index_qubits=n,
+        lookup_word_bits=(k, v),
+        one_qubit_gates=d_q + n + big_l * (2 * (d_q + k) + o),
+        clifford_one_qubit_gates=n,
+        cx=big_l * (interaction + writes),
+        cry=big_l * scores,
+        depth=1 + big_l * (2 + interaction) + big_l * (1 + scores + writes),
+    )
+
+
 def qlaci_resources(
     seq_len: int,
     query_qubits: int = 2,
@@ -155,16 +222,14 @@ def qlaci_resources(
     Raises:
         ResourceError: On an impossible size.
     """
-    n = _check_sizes(seq_len, query_qubits, key_qubits, value_qubits, out_qubits, layers)
-    d_q, k, v, o, big_l = query_qubits, key_qubits, value_qubits, out_qubits, layers
-    two_qubit_queries = (n + k == 2) + (n + v == 2)
+    s = qlaci_structure(seq_len, query_qubits, key_qubits, value_qubits, out_qubits, layers=layers)
+    two_qubit_queries = sum(s.index_qubits + b == 2 for b in s.lookup_word_bits)
     return ModelResources(
-        num_qubits=d_q + n + k + v + o,
-        num_inputs=d_q + seq_len * (k + v),
-        num_weights=_num_weights(d_q, k, o, big_l),
-        num_two_qubit_gates=two_qubit_queries
-        + big_l * (max(d_q, k) + max(o, k) + max(o, d_q) + max(o, v)),
-        num_one_qubit_gates=d_q + n + big_l * (2 * (d_q + k) + o),
+        num_qubits=s.num_qubits,
+        num_inputs=query_qubits + seq_len * (key_qubits + value_qubits),
+        num_weights=_num_weights(query_qubits, key_qubits, out_qubits, layers),
+        num_two_qubit_gates=two_qubit_queries + s.cx + s.cry,
+        num_one_qubit_gates=s.one_qubit_gates,
     )
 
 

@@ -20,7 +20,7 @@ from qcompile.qram.bucket_brigade import BucketBrigadeQRAM
 from qcompile.qram.bucket_brigade_2q import BucketBrigade2QRAM
 from qcompile.qram.known_zero import KnownZeroAnalysis, KnownZeroSwaps
 from qcompile.qram.layout_plugin import TreeLayoutPlugin, TreeStartingLayouts
-from qcompile.qram.lean_bb import LeanBucketBrigadeQRAM, split_pairs, transpile_lean_bb
+from qcompile.qram.lean_bb import LeanBucketBrigadeQRAM, split_pairs
 from qcompile.qram.lowering import QRAMLowering, add_qram_lowering, qram_lowering_pass_manager
 from qcompile.qram.multiplexer import MultiplexerQRAM, append_multiplexed_rotation
 from qcompile.qram.oracle import OracleQRAM
@@ -32,7 +32,6 @@ from qcompile.qram.tree_layout import (
     TreeLayout,
     interaction_weights,
     layout_cost,
-    transpile_with_tree_layout,
     tree_layout,
     tree_layouts,
 )
@@ -68,8 +67,6 @@ __all__ = [
     "qram_lowering_pass_manager",
     "reference_circuit",
     "split_pairs",
-    "transpile_lean_bb",
-    "transpile_with_tree_layout",
     "tree_layout",
     "tree_layouts",
     "unary_iteration",

@@ -30,9 +30,10 @@ For ``N = 16``, ``b = 1`` (worst-case words) this is 208 CX before routing with 
 loaded (``fanout_levels=0``), 120 with one fanout level and 64 with all, against 536 for the
 2q-node brigade and 952 for the 3-qubit-node one. The interaction graph still contains a
 triangle per node (router, port, input wire), so it cannot be embedded in heavy-hex without
-SWAPs; :func:`transpile_lean_bb` places it with the tree layouts of
-:mod:`qcompile.qram.tree_layout` and the ``qram_tree`` layout stage, routes with Qiskit's Sabre
-and turns routing SWAPs next to a known ``|0>`` into 2-CX moves (:mod:`qcompile.qram.known_zero`).
+SWAPs; compile it with ``CompileOptions(layouts="tree", known_zero_inputs=n + b)``
+(:func:`qcompile.pipeline.compile_circuit`): the tree layouts of :mod:`qcompile.qram.tree_layout`
+and the ``qram_tree`` layout stage place it, Qiskit's Sabre routes it, and routing SWAPs next to a
+known ``|0>`` become 2-CX moves (:mod:`qcompile.qram.known_zero`).
 
 Registered as kind ``bb-lean``. Its costs depend on the words only through the folded leaf
 level's ``CZ`` gates in ``"bits"`` mode: :meth:`LeanBucketBrigadeQRAM.count` (words known) is
@@ -45,7 +46,6 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from qiskit.circuit import QuantumCircuit, Qubit
-from qiskit.transpiler import Target
 
 from hardware_profiles.errors import ResourceError
 from qcompile.qram.base import (
@@ -60,7 +60,7 @@ from qcompile.qram.base import (
 from qcompile.qram.bucket_brigade import node_index
 from qcompile.qram.query import QRAMWords
 
-__all__ = ["LEAN_CX_COST", "LeanBucketBrigadeQRAM", "split_pairs", "transpile_lean_bb"]
+__all__ = ["LEAN_CX_COST", "LeanBucketBrigadeQRAM", "split_pairs"]
 
 LEAN_CX_COST: dict[str, int] = {"rccx": 3, "cx": 1, "cz": 1, "cp": 2}
 """CX count of each multi-qubit gate the lean brigade uses (Qiskit's standard definitions)."""
@@ -286,52 +286,3 @@ def _dedicated_routers(n: int, fanout_levels: int) -> int:
     """Routers of levels ``1 .. n - fanout_levels - 1`` (the only ones that are loaded)."""
     loaded = max(n - fanout_levels - 1, 0)
     return (1 << loaded + 1) - 2
-
-
-def transpile_lean_bb(
-    circuit: QuantumCircuit,
-    target: Target,
-    *,
-    layouts: str = "both",
-    candidates: int = 6,
-    known_zero: bool = True,
-    optimization_level: int = 3,
-    seed_transpiler: int = 0,
-) -> QuantumCircuit:
-    """Compile a built brigade with Qiskit's preset pipeline from the best initial layout.
-
-    Args:
-        circuit: A built (lean) bucket brigade.
-        target: The device.
-        layouts: ``"tree"`` (candidates from :func:`~qcompile.qram.tree_layout.tree_layouts`
-            and the ``qram_tree`` layout stage of :mod:`qcompile.qram.layout_plugin`),
-            ``"default"`` (Qiskit's own layout) or ``"both"``. Defaults to ``"both"``.
-        candidates: How many tree layouts to try. Defaults to 6.
-        known_zero: Turn routing SWAPs next to a known ``|0>`` into moves
-            (:mod:`qcompile.qram.known_zero`; exact with the ancillas starting in ``|0>``,
-            which the brigade needs anyway). Defaults to True.
-        optimization_level: Preset level. Defaults to 3.
-        seed_transpiler: Seed of the preset pass managers. Defaults to 0.
-
-    Returns:
-        The ISA circuit with the fewest two-qubit gates.
-    """
-    from qcompile.qram.tree_layout import transpile_with_tree_layout
-
-    if layouts not in ("tree", "default", "both"):
-        raise ValueError(f"layouts must be 'tree', 'default' or 'both', got {layouts!r}")
-    return transpile_with_tree_layout(
-        circuit,
-        target,
-        candidates=0 if layouts == "default" else candidates,
-        include_default=layouts != "tree",
-        include_stage=layouts != "default",
-        known_zero_inputs=_num_inputs(circuit) if known_zero else None,
-        optimization_level=optimization_level,
-        seed_transpiler=seed_transpiler,
-    )
-
-
-def _num_inputs(circuit: QuantumCircuit) -> int:
-    """Qubits of the leading ``address`` and ``target`` registers (the query's inputs)."""
-    return sum(reg.size for reg in circuit.qregs if reg.name in ("address", "target"))

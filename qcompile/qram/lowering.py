@@ -33,7 +33,7 @@ from qiskit.transpiler import PassManager, StagedPassManager, TransformationPass
 
 from hardware_profiles.errors import CompileError
 from qcompile.qram.query import QRAMQuery
-from qcompile.qram.registry import get_construction
+from qcompile.qram.registry import CONSTRUCTIONS, get_construction
 
 __all__ = [
     "QRAMLowering",
@@ -119,9 +119,10 @@ class QRAMLowering(TransformationPass):
         if not queries:
             return dag
         if self.kind == "oracle":
+            kinds = ", ".join(k for k in CONSTRUCTIONS if k != "oracle")
             raise CompileError(
                 "the 'oracle' QRAM is a cost model for resource reports; choose a real kind "
-                "(bucket-brigade, bb-2q, qrom, select-swap, multiplexer) to compile"
+                f"({kinds}) to compile"
             )
         built = {}
         for node in queries:

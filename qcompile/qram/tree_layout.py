@@ -16,6 +16,9 @@ specific to QRAM beyond the choice of start, so it is exact for any circuit: the
 relabels qubits and routing restores adjacency.
 
 :class:`TreeLayout` is the same as a Qiskit ``AnalysisPass`` that sets ``property_set["layout"]``.
+To compile from the best of several tree layouts, use the compile path's option
+``CompileOptions(layouts="tree")`` (:func:`qcompile.pipeline.compile_circuit`), which also runs
+the ISA check and writes a report.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ __all__ = [
     "interaction_weights",
     "layout_cost",
     "tree_layout",
+    "tree_layouts",
+    "two_qubit_count",
 ]
 
 _DEFAULT_GATE_COST = 2
@@ -266,73 +271,6 @@ def tree_layout(
 def two_qubit_count(circuit: QuantumCircuit) -> int:
     """Number of two-qubit instructions in ``circuit``."""
     return sum(1 for inst in circuit.data if inst.operation.num_qubits == 2)
-
-
-def transpile_with_tree_layout(
-    circuit: QuantumCircuit,
-    target: Target,
-    *,
-    candidates: int = 6,
-    include_default: bool = False,
-    include_stage: bool = True,
-    known_zero_inputs: int | None = None,
-    optimization_level: int = 3,
-    seed_transpiler: int = 0,
-) -> QuantumCircuit:
-    """Compile ``circuit`` from each of the best tree layouts and keep the fewest 2q gates.
-
-    Every candidate is compiled with ``generate_preset_pass_manager(optimization_level,
-    target=target, initial_layout=layout)`` (Sabre routing); ties go to the lower-cost layout.
-
-    Args:
-        circuit: The logical circuit.
-        target: The device.
-        candidates: How many of :func:`tree_layouts` to compile. Defaults to 6.
-        include_default: Also compile with Qiskit's own layout and keep it if it is better.
-            Defaults to False.
-        include_stage: Also compile with the ``qram_tree`` layout stage
-            (:mod:`qcompile.qram.layout_plugin`: Sabre's layout search seeded with the tree
-            layouts). Defaults to True.
-        known_zero_inputs: If given, the first ``known_zero_inputs`` qubits are the only
-            inputs (all others start in ``|0>``) and every candidate runs the
-            :mod:`qcompile.qram.known_zero` passes: routing SWAPs next to a qubit known to be
-            ``|0>`` become 2-CX moves or vanish. The result is then exact on that subspace
-            only. Defaults to None (plain Qiskit routing, exact as a unitary).
-        optimization_level: Preset level. Defaults to 3.
-        seed_transpiler: Seed of the preset pass managers. Defaults to 0.
-
-    Returns:
-        The ISA circuit with the fewest two-qubit gates (its ``layout`` says where qubits went).
-    """
-    from qiskit.transpiler import PassManager
-    from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
-
-    from qcompile.qram.known_zero import KnownZeroAnalysis, KnownZeroSwaps
-
-    runs: list[tuple[Layout | None, str | None]] = [
-        (layout, None) for layout in tree_layouts(circuit, target)[:candidates]
-    ]
-    if include_stage:
-        runs.append((None, "qram_tree"))
-    if include_default:
-        runs.append((None, None))
-    best: QuantumCircuit | None = None
-    for layout, method in runs:
-        pm = generate_preset_pass_manager(
-            optimization_level,
-            target=target,
-            initial_layout=layout,
-            layout_method=method,
-            seed_transpiler=seed_transpiler,
-        )
-        if known_zero_inputs is not None:
-            pm.pre_layout = PassManager([KnownZeroAnalysis(known_zero_inputs)])
-            pm.post_routing = PassManager([KnownZeroSwaps()])
-        isa = pm.run(circuit)
-        if best is None or two_qubit_count(isa) < two_qubit_count(best):
-            best = isa
-    assert best is not None
-    return best
 
 
 class TreeLayout(AnalysisPass):

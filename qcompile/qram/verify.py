@@ -19,9 +19,10 @@ about a second.
 from __future__ import annotations
 
 import numpy as np
-from qiskit import QuantumCircuit, transpile
+from qiskit import QuantumCircuit
 
 from hardware_profiles.errors import CompileError
+from qcompile.basis import lower_to_basis
 from qcompile.qram.query import QRAMWords, reference_circuit
 
 __all__ = ["compiled_query_fidelity", "random_logical_state"]
@@ -90,7 +91,7 @@ def compiled_query_fidelity(isa: QuantumCircuit, words: QRAMWords, *, seed: int 
     full.compose(reference.inverse(), back, inplace=True)
     full.compose(prep.inverse(), back, inplace=True)
     # Lower to Aer's MPS basis ourselves: the backend's own check caps the width at 63.
-    lowered = transpile(full, basis_gates=list(_MPS_BASIS), optimization_level=0)
+    lowered = lower_to_basis(full, _MPS_BASIS)
     lowered.save_amplitudes([0])
     sim = AerSimulator(method="matrix_product_state")
     result = sim.run(lowered).result()

@@ -22,13 +22,18 @@ a failure that repeats should not burn queue time twice. A request that ``submit
 (no connection, a rejected credential: ``failed_in = "submit"``) ran nowhere and is
 submitted again next time; its error stays visible until then.
 
-Records keep timestamps, profile, executor name and fingerprint, kind, shots/precision,
-artifact path, Qiskit version and the caller's ``spec`` (what is needed to rebuild the
-request later), never a credential: text is scrubbed of the values of credential-like
-environment variables (``*TOKEN*``, ``*API_KEY*``, ``*SECRET*``, ``*PASSWORD*``) before
-it is written. The store is ``$QATTN_JOBSTORE`` or ``~/.qattn/jobs.sqlite`` unless a path
-is given; it uses WAL mode, so readers never block a writer. Two processes running the same
-new request at the same moment both execute it (the last result wins); nothing is lost.
+Records keep timestamps, profile name and content digest, executor name and fingerprint,
+kind, shots/precision, artifact path, Qiskit version and the caller's ``spec`` (what is
+needed to rebuild the request later), never a credential: text is scrubbed of the values of
+credential-like environment variables (``*TOKEN*``, ``*API_KEY*``, ``*SECRET*``,
+``*PASSWORD*``) before it is written. The store is ``$QATTN_JOBSTORE`` or
+``~/.qattn/jobs.sqlite`` unless a path is given; it uses WAL mode, so readers never block a
+writer. Two processes running the same new request at the same moment both execute it (the
+last result wins); nothing is lost.
+
+Only the key is an identity (canonical JSON, hashed). What a record *stores* (results,
+fingerprints, specs) is plain sorted JSON that allows NaN and infinity: a noisy estimate
+can be NaN, and storing it must not fail after the job has run.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ import numpy as np
 import qiskit
 
 from hardware_profiles.errors import JobError
+from hardware_profiles.profile import DeviceProfile
 from runtime.execution.executor import (
     EstimateResult,
     EstimatorPub,
@@ -56,7 +62,7 @@ from runtime.execution.executor import (
     SampleResult,
     SamplerPub,
 )
-from runtime.execution.requests import canonical_json, request_key
+from runtime.execution.requests import request_key
 from runtime.execution.secrets import redact_secrets, redacted_line
 
 __all__ = [
@@ -83,6 +89,7 @@ CREATE TABLE IF NOT EXISTS requests (
     status TEXT NOT NULL,
     kind TEXT NOT NULL,
     profile TEXT NOT NULL,
+    profile_digest TEXT,
     executor TEXT NOT NULL,
     fingerprint TEXT NOT NULL,
     shots INTEGER,
@@ -108,6 +115,11 @@ def default_store_path() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".qattn" / "jobs.sqlite"
 
 
+def _stored_json(value: Any) -> str:
+    # Not canonical_json: stored data is not an identity, and may hold NaN or infinity.
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_plain)
+
+
 def _one_line(exc: BaseException) -> str:
     return redacted_line(exc, limit=500)
 
@@ -125,6 +137,8 @@ class JobRecord:
         status: ``PENDING``, ``SUBMITTED``, ``DONE`` or ``ERROR``.
         kind: ``sample`` or ``estimate``.
         profile: the profile name.
+        profile_digest: the profile's content digest (:meth:`DeviceProfile.digest
+            <hardware_profiles.DeviceProfile.digest>`), or None if only a name was given.
         executor: the executor's name.
         fingerprint: the executor's fingerprint.
         shots: shots, or None.
@@ -145,6 +159,7 @@ class JobRecord:
     status: str
     kind: str
     profile: str
+    profile_digest: str | None
     executor: str
     fingerprint: dict[str, Any]
     shots: int | None
@@ -179,6 +194,9 @@ class JobStore:
             self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(requests)")}
+            if "profile_digest" not in columns:  # a store written before digests were kept
+                self._db.execute("ALTER TABLE requests ADD COLUMN profile_digest TEXT")
         except (OSError, sqlite3.Error) as exc:
             raise JobError(f"{self.path}: cannot open job store ({_one_line(exc)})") from None
         self._db.row_factory = sqlite3.Row
@@ -206,6 +224,7 @@ class JobStore:
             status=row["status"],
             kind=row["kind"],
             profile=row["profile"],
+            profile_digest=row["profile_digest"],
             executor=row["executor"],
             fingerprint=json.loads(row["fingerprint"]),
             shots=row["shots"],
@@ -259,7 +278,7 @@ class JobStore:
         key: str,
         *,
         kind: RequestKind,
-        profile: str,
+        profile: DeviceProfile | str,
         executor: str,
         fingerprint: Mapping[str, Any],
         shots: int | None,
@@ -267,14 +286,22 @@ class JobStore:
         artifact: str | None = None,
         spec: Mapping[str, Any] | None = None,
     ) -> None:
-        """Records ``key`` as PENDING (clearing any job id, result and error)."""
+        """Records ``key`` as PENDING (clearing any job id, result and error).
+
+        ``profile`` is the device profile (its name and digest are kept) or a bare name.
+        """
         now = _now()
+        name, digest = (
+            (profile.name, profile.digest())
+            if isinstance(profile, DeviceProfile)
+            else (profile, None)
+        )
         self._execute(
             """
-            INSERT INTO requests (key, status, kind, profile, executor, fingerprint, shots,
-                precision, job_id, artifact, qiskit_version, spec, attempts, result, error,
-                created, updated)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1, NULL, NULL, ?, ?)
+            INSERT INTO requests (key, status, kind, profile, profile_digest, executor,
+                fingerprint, shots, precision, job_id, artifact, qiskit_version, spec,
+                attempts, result, error, created, updated)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1, NULL, NULL, ?, ?)
             ON CONFLICT (key) DO UPDATE SET status = excluded.status, job_id = NULL,
                 result = NULL, error = NULL, failed_in = NULL, attempts = attempts + 1,
                 artifact = excluded.artifact, spec = excluded.spec,
@@ -284,14 +311,15 @@ class JobStore:
                 key,
                 PENDING,
                 kind,
-                redact_secrets(profile),
+                redact_secrets(name),
+                digest,
                 redact_secrets(executor),
-                redact_secrets(canonical_json(dict(fingerprint))),
+                redact_secrets(_stored_json(dict(fingerprint))),
                 shots,
                 precision,
                 redact_secrets(artifact) if artifact is not None else None,
                 qiskit.__version__,
-                redact_secrets(canonical_json(dict(spec or {}))),
+                redact_secrets(_stored_json(dict(spec or {}))),
                 now,
                 now,
             ),
@@ -308,7 +336,7 @@ class JobStore:
 
     def mark_done(self, key: str, result: Mapping[str, Any]) -> None:
         """Stores the result (JSON data, see :func:`result_to_json`)."""
-        self._update(key, status=DONE, result=redact_secrets(canonical_json(dict(result))))
+        self._update(key, status=DONE, result=redact_secrets(_stored_json(dict(result))))
 
     def mark_error(self, key: str, message: str, failed_in: str = "result") -> None:
         """Records a failure as one line, and whether ``submit`` or the job failed."""
@@ -388,7 +416,7 @@ def run_request(
     *,
     shots: int | None = None,
     precision: float | None = None,
-    profile: str,
+    profile: DeviceProfile | str,
     options: Mapping[str, Any] | None = None,
     artifact: str | None = None,
     spec: Mapping[str, Any] | None = None,
@@ -405,7 +433,9 @@ def run_request(
         pubs: the PUBs.
         shots: shots per parameter set. Defaults to the executor's default.
         precision: target precision. Defaults to the executor's default.
-        profile: the profile name (part of the key).
+        profile: the device profile: its name and content digest are part of the key, so
+            a profile edited in place runs again. A bare name is still accepted (then
+            the key holds the name only).
         options: anything else that changes results (part of the key). Defaults to none.
         artifact: the artifact path, kept with the record. Defaults to None.
         spec: how to rebuild the request later (e.g. CLI flags), kept with the record.

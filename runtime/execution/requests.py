@@ -2,9 +2,13 @@
 
 Like sinter's ``Task.strong_id()``, :func:`request_key` hashes the canonical JSON of
 everything that determines a request's result: each PUB's ISA circuit, observables and
-parameter values, the profile name, the executor's fingerprint, the kind, shots or
-precision, and free-form options. Two requests with the same key are the same experiment,
-so a job store can answer the second from the first.
+parameter values, the device profile (its name and :meth:`DeviceProfile.digest
+<hardware_profiles.DeviceProfile.digest>`, a hash of its content), the executor's
+fingerprint, the kind, shots or precision, and free-form options. Two requests with the same
+key are the same experiment, so a job store can answer the second from the first; a profile
+edited in place (say, one gate error) gives a new key, so a stale result is never returned.
+The text and the hash are :func:`hardware_profiles.identity.canonical_json` and
+:func:`~hardware_profiles.identity.strong_id`, the one identity every stored thing uses.
 
 The circuit enters the hash as a canonical instruction listing (names, parameters as
 exact float ``repr`` or symbolic text, qubit and clbit indices, global phase, layout),
@@ -17,8 +21,6 @@ if the circuit's instructions do.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,24 +29,28 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import ParameterExpression
 from qiskit.quantum_info import SparsePauliOp
 
+from hardware_profiles.errors import JobError
+from hardware_profiles.identity import strong_id
+from hardware_profiles.profile import DeviceProfile
 from runtime.execution.executor import EstimatorPub, RequestKind, SamplerPub
 
-__all__ = ["canonical_circuit", "canonical_json", "request_document", "request_key"]
+__all__ = ["canonical_circuit", "profile_identity", "request_document", "request_key"]
 
 
-def canonical_json(value: Any) -> str:
-    """Compact JSON with sorted keys: the text that request keys hash."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=_json_default)
+def profile_identity(profile: DeviceProfile | str) -> dict[str, str | None]:
+    """The part of a request key that names the device profile: its name and content digest.
 
+    Args:
+        profile: The profile, or (for callers not yet passing one) its bare name, whose
+            digest is then None: such a key cannot see an edit of the profile's numbers.
 
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, complex):
-        return [value.real, value.imag]
-    raise TypeError(f"not canonical JSON: {type(value).__name__}")
+    Returns:
+        ``{"name": ..., "digest": ...}`` with :meth:`DeviceProfile.digest
+        <hardware_profiles.DeviceProfile.digest>` as the digest.
+    """
+    if isinstance(profile, DeviceProfile):
+        return {"name": profile.name, "digest": profile.digest()}
+    return {"name": profile, "digest": None}
 
 
 def _param(value: Any) -> Any:
@@ -115,7 +121,7 @@ def request_document(
     *,
     shots: int | None,
     precision: float | None,
-    profile: str,
+    profile: DeviceProfile | str,
     executor: Mapping[str, Any],
     options: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
@@ -125,7 +131,7 @@ def request_document(
         "pubs": [_pub(pub) for pub in pubs],
         "shots": shots,
         "precision": precision,
-        "profile": profile,
+        "profile": profile_identity(profile),
         "executor": dict(executor),
         "options": dict(options or {}),
     }
@@ -137,20 +143,25 @@ def request_key(
     *,
     shots: int | None,
     precision: float | None,
-    profile: str,
+    profile: DeviceProfile | str,
     executor: Mapping[str, Any],
     options: Mapping[str, Any] | None = None,
 ) -> str:
-    """SHA-256 (hex) of the canonical JSON of a request.
+    """SHA-256 (hex) of the canonical JSON of a request: its :func:`strong_id`.
 
     Args:
         kind: ``sample`` or ``estimate``.
         pubs: the PUBs, ISA circuits included.
         shots: shots per parameter set, or None.
         precision: target precision, or None.
-        profile: the device profile's name.
+        profile: the device profile: its name and content digest enter the key. A bare
+            name is still accepted, but then an edited profile keeps its old key.
         executor: the executor's name and fingerprint (never a secret).
         options: anything else that changes results. Defaults to none.
+
+    Raises:
+        JobError: the request holds NaN or infinity (parameter values, observable
+            coefficients, options), which have no canonical JSON and so no key.
     """
     document = request_document(
         kind,
@@ -161,4 +172,10 @@ def request_key(
         executor=executor,
         options=options,
     )
-    return hashlib.sha256(canonical_json(document).encode()).hexdigest()
+    try:
+        return strong_id(document)
+    except ValueError:
+        raise JobError(
+            "the request holds NaN or infinity (parameter values, observable coefficients "
+            "or options); it has no request key"
+        ) from None

@@ -8,8 +8,10 @@ from an :class:`~runtime.execution.executor.Executor`
 (:class:`~runtime.execution.aer.AerExecutor` with the profile's noise, or
 :class:`~runtime.execution.ibm.IBMExecutor`, local testing mode included).
 
-The circuit is transpiled **once**, at construction, for the target, and its observables are
-mapped with ``SparsePauliOp.apply_layout``. Every parametrised gate of the ISA circuit then
+The circuit is compiled **once**, at construction, for the target, through qattn's one compile
+path (:func:`qcompile.pipeline.compile_circuit`: ISA check and report included; the equivalence
+check is off by default), and its observables are the artifact's, already mapped onto the ISA
+circuit. Every parametrised gate of the ISA circuit then
 gets its own angle parameter (an *occurrence*): the transpiler may merge, scale or offset
 parameters (``rz(2*x + pi)``), and the parameter-shift rule is exact per occurrence of a
 Pauli rotation (``rz``, ``rx``, ``ry``, ``p``, ``u``'s three angles, ``rzz``...), while the
@@ -52,11 +54,12 @@ from runtime.qnn.torch_qnn import parameter_rows
 
 if TYPE_CHECKING:
     from hardware_profiles import DeviceProfile
+    from qcompile.artifact import Artifact
     from qcompile.models import ModelCircuit
     from qcompile.pipeline import CompileOptions
     from runtime.train.spec import QNNBackend
 
-__all__ = ["GradientMethod", "ShotsQNN", "transpile_once"]
+__all__ = ["GradientMethod", "ShotsQNN"]
 
 GradientMethod = Literal["parameter-shift", "spsa"]
 # Gates exp(-i theta/2 P) (P a Pauli string, up to global phase) in each of their angles:
@@ -80,39 +83,6 @@ class _Angle:
     offset: float
     value: Any = None  # non-affine: numpy function of params[columns]
     grads: tuple[Any, ...] = ()  # non-affine: its partial derivatives
-
-
-def transpile_once(
-    circuit: QuantumCircuit,
-    target: DeviceProfile | Target,
-    options: CompileOptions | None = None,
-) -> QuantumCircuit:
-    """The ISA circuit of ``circuit`` for ``target`` (its ``layout`` set), compiled once.
-
-    A :class:`~hardware_profiles.DeviceProfile` goes through
-    :func:`qcompile.pipeline.compile_circuit` (ISA and equivalence checks included); a bare
-    :class:`~qiskit.transpiler.Target` through Qiskit's preset pass manager.
-
-    Raises:
-        CompileError: The circuit cannot be compiled for the target.
-    """
-    from qcompile.pipeline import CompileOptions, compile_circuit
-
-    options = options or CompileOptions(equivalence_max_qubits=0)
-    if not isinstance(target, Target):
-        return compile_circuit(circuit, target, options).circuit
-    from qiskit.transpiler import generate_preset_pass_manager
-
-    manager = generate_preset_pass_manager(
-        optimization_level=options.optimization_level,
-        target=target,
-        seed_transpiler=options.seed,
-    )
-    try:
-        return manager.run(circuit)
-    except Exception as exc:  # the transpiler raises many types; all mean "cannot compile"
-        text = " ".join(str(exc).split())[:300]
-        raise CompileError(f"cannot compile {circuit.name!r}: {text}") from None
 
 
 class ShotsQNN(NeuralNetwork):
@@ -185,11 +155,13 @@ class ShotsQNN(NeuralNetwork):
         self._precision = float(precision)
         self._spsa_step = float(spsa_step)
         self._rng = np.random.default_rng(seed)
-        compiled = transpile_once(circuit, target or _default_target(executor), compile_options)
-        self._isa, self._angles = _occurrence_circuit(
-            compiled, self._input_params + self._weight_params
+        self._artifact = _compile(
+            circuit, target or _default_target(executor), compile_options, observables
         )
-        self._isa_observables = tuple(o.apply_layout(compiled.layout) for o in observables)
+        self._isa, self._angles = _occurrence_circuit(
+            self._artifact.circuit, self._input_params + self._weight_params
+        )
+        self._isa_observables = self._artifact.observables
         self.requests = 0
         super().__init__(
             num_inputs=len(self._input_params),
@@ -247,6 +219,11 @@ class ShotsQNN(NeuralNetwork):
     def circuit(self) -> QuantumCircuit:
         """The logical circuit as given."""
         return self._circuit
+
+    @property
+    def artifact(self) -> Artifact:
+        """The one compilation: ISA circuit, mapped observables and compile report."""
+        return self._artifact
 
     @property
     def isa_circuit(self) -> QuantumCircuit:
@@ -357,6 +334,19 @@ class ShotsQNN(NeuralNetwork):
         values = self._estimate(self._angle_values(both))  # (batch, 2, K)
         slope = (values[:, 0] - values[:, 1]) / (2.0 * c)  # (batch, K)
         return slope[:, :, None] * delta[:, None, :]
+
+
+def _compile(
+    circuit: QuantumCircuit,
+    target: DeviceProfile | Target,
+    options: CompileOptions | None,
+    observables: Sequence[SparsePauliOp],
+) -> Artifact:
+    """The artifact of ``circuit`` for ``target`` (no equivalence check unless asked for)."""
+    from qcompile.pipeline import CompileOptions, compile_circuit
+
+    options = options or CompileOptions(equivalence_max_qubits=0)
+    return compile_circuit(circuit, target, options, observables=observables).artifact
 
 
 def _occurrence_circuit(

@@ -3,7 +3,7 @@
 :class:`TorchStatevectorQNN` is a drop-in :class:`~qiskit_machine_learning.neural_networks.
 NeuralNetwork` for :class:`~qiskit_machine_learning.connectors.TorchConnector`: its outputs are
 the exact expectation values ``<psi(x, w)| O_k |psi(x, w)>`` and its gradients are exact
-(the adjoint method of :mod:`runtime.simulators.statevector_torch`: one forward and one
+(the adjoint method of :mod:`runtime.simulators.statevector`: one forward and one
 backward sweep over fused gate blocks), so a batch costs a few tensor operations per block
 instead of a primitive call per sample and per parameter shift.
 
@@ -23,7 +23,7 @@ from qiskit.circuit import Parameter, QuantumCircuit
 from qiskit.quantum_info import SparsePauliOp
 from qiskit_machine_learning.neural_networks import NeuralNetwork
 
-from runtime.simulators.statevector_torch import Evaluation, TorchCircuit, compile_circuit
+from runtime.simulators.statevector import Evaluation, TorchCircuit, compile_circuit
 
 if TYPE_CHECKING:
     from qcompile.models import ModelCircuit
@@ -59,7 +59,7 @@ class TorchStatevectorQNN(NeuralNetwork):
 
     Raises:
         CompileError: The circuit cannot be compiled (see
-            :func:`runtime.simulators.statevector_torch.compile_circuit`).
+            :func:`runtime.simulators.statevector.compile_circuit`).
     """
 
     def __init__(

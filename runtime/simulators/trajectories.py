@@ -125,19 +125,13 @@ class PauliNoise:
 
 @functools.cache
 def _profile_medians(profile: str) -> tuple[float, float, float | None, float | None]:
-    from hardware_profiles import load_profile
+    from hardware_profiles import load_profile, profile_medians
     from hardware_profiles.errors import ProfileError
-    from hardware_profiles.summary import summarize_profile
 
-    summary = summarize_profile(load_profile(profile))
-    if summary.median_1q_error is None or summary.median_2q_error is None:
+    medians = profile_medians(load_profile(profile))
+    if medians.error_1q is None or medians.error_2q is None:
         raise ProfileError(f"profile {profile!r} has no median gate errors")
-    return (
-        summary.median_1q_error,
-        summary.median_2q_error,
-        summary.median_2q_duration,
-        summary.median_t2,
-    )
+    return medians.error_1q, medians.error_2q, medians.duration_2q, medians.t2
 
 
 @dataclass(frozen=True)
@@ -293,11 +287,11 @@ def _cx_cost(operation: Instruction) -> int:
 
 
 def _transpiled_cx(operation: Instruction) -> int:
-    from qiskit import transpile
+    from qcompile.basis import lower_to_basis
 
     qc = QuantumCircuit(operation.num_qubits)
     qc.append(operation, range(operation.num_qubits))
-    lowered = transpile(qc, basis_gates=["cx", "u"], optimization_level=0)
+    lowered = lower_to_basis(qc, ["cx", "u"])
     return int(lowered.count_ops().get("cx", 0))
 
 

@@ -10,7 +10,7 @@ page. ``qrun study`` is the command line.
 from runtime.study.definitions import STUDIES, Axis, StudySpec, execute_task, get_study
 from runtime.study.runner import StudyRun, run_study
 from runtime.study.store import ResultStore
-from runtime.study.task import StudyTask, canonical_json
+from runtime.study.task import StudyTask
 
 __all__ = [
     "STUDIES",
@@ -19,7 +19,6 @@ __all__ = [
     "StudyRun",
     "StudySpec",
     "StudyTask",
-    "canonical_json",
     "execute_task",
     "get_study",
     "run_study",

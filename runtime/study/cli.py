@@ -9,33 +9,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from hardware_profiles.cli_support import parse_sizes
 from hardware_profiles.errors import ResourceError
 
-__all__ = ["add_study_parser", "cmd_study", "parse_sizes"]
-
-
-def parse_sizes(tokens: list[str]) -> list[int]:
-    """Sizes from the command line: ints, or ``A..B`` for the powers of two from A to B.
-
-    Raises:
-        ResourceError: If a token is not an int or a range of them.
-    """
-    sizes: list[int] = []
-    for token in tokens:
-        try:
-            if ".." in token:
-                lo, hi = (int(x) for x in token.split("..", 1))
-                if lo < 1 or hi < lo:
-                    raise ValueError(token)
-                size = 1 << (lo - 1).bit_length()
-                while size <= hi:
-                    sizes.append(size)
-                    size <<= 1
-            else:
-                sizes.append(int(token))
-        except ValueError:
-            raise ResourceError(f"bad size {token!r}: use ints or A..B (powers of two)") from None
-    return sizes
+__all__ = ["add_study_parser", "cmd_study"]
 
 
 def add_study_parser(sub: Any) -> None:
@@ -75,7 +52,7 @@ def cmd_study(args: argparse.Namespace) -> int:
         raise ResourceError("--out DIR is required")
     values: dict[str, list[Any]] = {}
     if args.sizes:
-        values["size"] = parse_sizes(args.sizes)
+        values["size"] = parse_sizes(args.sizes, option="--sizes")
     if args.kinds:
         values["kind"] = args.kinds
     if args.profiles:

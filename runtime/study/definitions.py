@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from itertools import product
 from types import MappingProxyType
 
+from hardware_profiles import DEFAULT_PROFILE
 from hardware_profiles.errors import ResourceError
 from runtime.study.task import Scalar, StudyTask, result_versions
 
@@ -139,9 +140,9 @@ def _coerce(axis: Axis, value: Scalar) -> Scalar:
 
 
 def _check_profile(name: object) -> None:
-    from runtime.study.task import profile_digest
+    from hardware_profiles import load_profile
 
-    profile_digest(str(name))  # raises ProfileError for an unknown profile
+    load_profile(str(name))  # raises ProfileError for an unknown profile
 
 
 def _check_power_of_two(name: str, size: object, largest: int) -> None:
@@ -194,7 +195,7 @@ QRAM_FIDELITY = StudySpec(
             "QRAM construction (--kinds)",
         ),
         Axis("size", int, (4, 16, 64, 256), "N words (--sizes)"),
-        Axis("profile", str, ("heron_r2",), "noise profile (--profiles)"),
+        Axis("profile", str, (DEFAULT_PROFILE,), "noise profile (--profiles)"),
         Axis("noise_scale", float, (0.01, 0.1, 1.0), "noise scale (--noise-scales)"),
         Axis("idle", bool, (False,), "idle errors too (--idle)"),
         Axis("trajectories", int, (200,), "noisy trajectories (--trajectories)"),
@@ -240,7 +241,7 @@ def _run_qlaci(p: Mapping[str, Scalar]) -> dict[str, Scalar]:
         qlaci_reference_expectations,
         split_qlaci_weights,
     )
-    from qcompile.pipeline import CompileOptions, compile_circuit
+    from qcompile.pipeline import CompileOptions, compile_model
     from runtime.execution.aer import AerExecutor
     from runtime.execution.executor import EstimatorPub
 
@@ -258,11 +259,11 @@ def _run_qlaci(p: Mapping[str, Scalar]) -> dict[str, Scalar]:
     profile = load_profile(str(p["profile"]))
     qram = None if p["kind"] == "reference" else str(p["kind"])
     options = CompileOptions(seed=seed, equivalence_max_qubits=0, qram=qram)
-    compiled = compile_circuit(model.circuit, profile, options)
-    observables = tuple(o.apply_layout(compiled.circuit.layout) for o in model.observables)
+    compiled = compile_model(model, profile, options)
+    artifact = compiled.artifact
     executor = AerExecutor(profile, noisy=True, noise_scale=float(p["noise_scale"]), seed=seed)
-    pub = EstimatorPub(compiled.circuit, observables, model.parameter_values(inputs, weights))
-    result = executor.estimate([pub])
+    parameters = artifact.parameter_values(inputs, weights)
+    result = executor.estimate([EstimatorPub(*pub) for pub in artifact.estimator_pubs(parameters)])
     noisy = np.asarray(result.values[0], dtype=float).reshape(-1)
     diff = noisy - ideal
     return {
@@ -282,7 +283,7 @@ QLACI_CONTEXT = StudySpec(
     axes=(
         Axis("kind", str, ("reference",), "QRAM lowering: reference or a construction (--kinds)"),
         Axis("size", int, (4, 8, 16, 32), "sequence length N (--sizes)"),
-        Axis("profile", str, ("heron_r2", "eagle_r3"), "noise profile (--profiles)"),
+        Axis("profile", str, (DEFAULT_PROFILE, "eagle_r3"), "noise profile (--profiles)"),
         Axis("noise_scale", float, (1.0,), "noise scale (--noise-scales)"),
         Axis("seed", int, (0,), "seed of data, weights, transpiler, simulator (--seed)"),
     ),

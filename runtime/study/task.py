@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from hardware_profiles.errors import ResourceError
+from hardware_profiles.identity import strong_id
 
-__all__ = ["StudyTask", "canonical_json", "profile_digest", "result_versions"]
+__all__ = ["StudyTask", "result_versions"]
 
 Scalar = str | int | float | bool
-
-
-def canonical_json(value: Any) -> str:
-    """JSON with sorted keys, no spaces and shortest float repr: equal data, equal text."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
 @functools.cache
@@ -29,22 +23,6 @@ def result_versions() -> dict[str, str]:
 
     found = versions()
     return {k: found[k] for k in ("qattn", "qiskit", "qiskit-aer")}
-
-
-@functools.cache
-def profile_digest(name: str) -> str:
-    """SHA-256 (16 hex digits) of a profile's TOML file, so an edited profile is a new task.
-
-    Raises:
-        ProfileError: If the profile is unknown.
-    """
-    from pathlib import Path
-
-    from hardware_profiles import load_profile
-
-    source = load_profile(name).provenance().get("source")
-    data = Path(source).read_bytes() if source else name.encode()
-    return hashlib.sha256(data).hexdigest()[:16]
 
 
 @dataclass(frozen=True)
@@ -69,7 +47,15 @@ class StudyTask:
         object.__setattr__(self, "_id", "")
 
     def identity(self) -> dict[str, Any]:
-        """Everything the hash covers: study, parameters, versions, profile contents."""
+        """Everything the hash covers: study, parameters, versions, profile contents.
+
+        A ``profile`` parameter adds the profile's :meth:`DeviceProfile.digest
+        <hardware_profiles.DeviceProfile.digest>` (its content, not its file or name), read
+        afresh on every call: an edited profile makes a new task, a moved one does not.
+
+        Raises:
+            ProfileError: If the ``profile`` parameter names no loadable profile.
+        """
         ident: dict[str, Any] = {
             "study": self.study,
             "params": dict(self.params),
@@ -77,12 +63,23 @@ class StudyTask:
         }
         profile = self.params.get("profile")
         if isinstance(profile, str):
-            ident["profile_sha256"] = profile_digest(profile)
+            from hardware_profiles import load_profile
+
+            ident["profile_digest"] = load_profile(profile).digest()
         return ident
 
     def strong_id(self) -> str:
-        """SHA-256 hex digest of :meth:`identity` as canonical JSON (cached)."""
+        """:func:`hardware_profiles.identity.strong_id` of :meth:`identity` (kept per task).
+
+        Raises:
+            ResourceError: If a parameter is NaN or infinite (no canonical JSON).
+        """
         if not self._id:
-            digest = hashlib.sha256(canonical_json(self.identity()).encode()).hexdigest()
+            try:
+                digest = strong_id(self.identity())
+            except ValueError:
+                raise ResourceError(
+                    f"task {self.study} {dict(self.params)} has a NaN or infinite parameter"
+                ) from None
             object.__setattr__(self, "_id", digest)
         return self._id

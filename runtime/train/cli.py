@@ -16,14 +16,14 @@ import shlex
 import sys
 from typing import TYPE_CHECKING
 
+from hardware_profiles import DEFAULT_PROFILE
 from hardware_profiles.errors import JobError, ResourceError
+from runtime.train.spec import BACKENDS
 
 if TYPE_CHECKING:
     from runtime.train.loop import TrainResult
 
 __all__ = ["add_train_parser", "run_train"]
-
-_BACKENDS = ("exact", "aer-noisy", "ibm")
 
 
 def add_train_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -35,10 +35,12 @@ def add_train_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
     parser.add_argument("--list", action="store_true", help="list tasks and models, then exit")
     parser.add_argument("--model", default=None, help="model name (see --list)")
     parser.add_argument(
-        "--backend", choices=_BACKENDS, default="exact", help="where circuits run (default: exact)"
+        "--backend", choices=BACKENDS, default="exact", help="where circuits run (default: exact)"
     )
     parser.add_argument(
-        "--profile", default="heron_r2", help="device profile for aer-noisy (default: heron_r2)"
+        "--profile",
+        default=DEFAULT_PROFILE,
+        help=f"device profile for aer-noisy (default: {DEFAULT_PROFILE})",
     )
     parser.add_argument(
         "--ibm-backend",
@@ -79,18 +81,13 @@ def add_train_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
 
 
 def _listing() -> str:
-    from runtime.train.loop import HYBRID_FAMILIES, hybrid_models, models_for
+    from runtime.train.loop import models_for
     from runtime.train.tasks import TASK_NAMES, get_task
 
-    available = hybrid_models()
     lines = ["tasks (kind, T×d → outputs; models: hybrid first):"]
     for name in TASK_NAMES:
         info = get_task(name).info
-        family = name.split("-", 1)[0]
-        models = [
-            f"{model}{'' if model not in HYBRID_FAMILIES or model in available else ' (n/a)'}"
-            for model in models_for(family)
-        ]
+        models = models_for(name.split("-", 1)[0])
         shape = f"{info.seq_len}×{info.token_dim} → {info.output_dim}"
         lines.append(f"  {name:<22} {info.kind:<15} {shape:<11} {', '.join(models)}")
     return "\n".join(lines)
@@ -130,7 +127,7 @@ def _resume_command(args: argparse.Namespace) -> str:
     words += ["--seed", str(args.seed), "--out", args.out, "--resume"]
     for flag, value, default in (
         ("--backend", args.backend, "exact"),
-        ("--profile", args.profile, "heron_r2"),
+        ("--profile", args.profile, DEFAULT_PROFILE),
         ("--ibm-backend", args.ibm_backend, None),
         ("--gradient", args.gradient, "parameter-shift"),
         ("--precision", args.precision, 0.02),

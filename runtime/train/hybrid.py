@@ -1,8 +1,10 @@
 """The four hybrid quantum models, each as a :data:`~runtime.train.spec.ModelFactory`.
 
-:data:`HYBRID_MODELS` maps ``qlaci``, ``qlam``, ``qasa`` and ``qama`` to
-``factory(info, backend, seed) -> nn.Module``; every module maps tokens ``(B, T, d)`` to
-``(B, info.output_dim)``:
+:data:`HYBRIDS`, the one registry of hybrid models, maps ``qlaci``, ``qlam``, ``qama`` and
+``qasa`` to a :class:`HybridSpec`: the task family the model is built for and its
+``build(info, backend, seed) -> nn.Module``. Every module maps tokens ``(B, T, d)`` to
+``(B, info.output_dim)``. ``qrun train``, the training loop, ``examples/train_tables.py``
+and the tests all read this one table:
 
 * ``qlaci`` - :class:`~runtime.train.hybrid_qlaci.QLACINeedleModel`: one transformer block
   whose attention head is the QLACI circuit (needle retrieval, ``T = N + 1``).
@@ -25,7 +27,9 @@ slowest.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 
 import torch
 from torch import nn
@@ -40,7 +44,8 @@ from runtime.train.hybrid_qnn import make_qnn
 from runtime.train.spec import ModelFactory, QNNBackend, TaskInfo
 
 __all__ = [
-    "HYBRID_MODELS",
+    "HYBRIDS",
+    "HybridSpec",
     "QAMAAttention",
     "QASAEncoderLayer",
     "QASAForecaster",
@@ -107,9 +112,31 @@ def qama_vit(info: TaskInfo, backend: QNNBackend, seed: int) -> nn.Module:
     return _seeded(seed, lambda: TinyViT(info, attention_factory=attention, pool="mean"))
 
 
-HYBRID_MODELS: dict[str, ModelFactory] = {
-    "qlaci": qlaci_needle,
-    "qlam": qlam_classifier,
-    "qasa": qasa_forecaster,
-    "qama": qama_vit,
-}
+@dataclass(frozen=True)
+class HybridSpec:
+    """One hybrid model: its name, the task family it is built for, and its factory.
+
+    Attributes:
+        name: The model's name on the command line (``qrun train --model``).
+        family: The task family it fits (``needle``, ``digits`` or ``series``; a task's
+            family is the part of its name before the first ``-``).
+        build: ``build(info, backend, seed) -> nn.Module``.
+    """
+
+    name: str
+    family: str
+    build: ModelFactory
+
+
+HYBRIDS: Mapping[str, HybridSpec] = MappingProxyType(
+    {
+        spec.name: spec
+        for spec in (
+            HybridSpec("qlaci", "needle", qlaci_needle),
+            HybridSpec("qlam", "digits", qlam_classifier),
+            HybridSpec("qama", "digits", qama_vit),
+            HybridSpec("qasa", "series", qasa_forecaster),
+        )
+    }
+)
+"""Every hybrid model by name, in listing order (``qrun train --list`` shows them first)."""

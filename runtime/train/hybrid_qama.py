@@ -29,13 +29,8 @@ import torch
 from torch import nn
 
 from hardware_profiles.errors import ResourceError
-from qcompile.models.qama import (
-    attention_couplings,
-    local_energy,
-    qama_qubo,
-    solve_qubo_annealing,
-    solve_qubo_exact,
-)
+from qcompile.models.qama import qama_qubo, solve_qubo_annealing, solve_qubo_exact
+from runtime.train.qubo_torch import attention_couplings, local_energy
 
 __all__ = ["QAMA_EXACT_SOLVE_MAX", "QAMAAttention", "QamaSolver"]
 

@@ -6,8 +6,8 @@ quantum layer from: a qiskit-machine-learning
 
 * ``exact``: :class:`~runtime.qnn.torch_qnn.TorchStatevectorQNN` (batched torch statevector,
   exact gradients), or
-* ``aer-noisy`` / ``ibm``: ``runtime.qnn.shots_qnn.ShotsQNN`` (shots, batched parameter shift or
-  SPSA), when that module is present.
+* ``aer-noisy`` / ``ibm``: :class:`~runtime.qnn.shots_qnn.ShotsQNN` (shots, batched
+  parameter shift or SPSA), imported only when a shots backend asks for it.
 
 Either network compiles its circuit once, here; training only binds parameters. Input
 gradients are always on, so the classical layers before the circuit train too.
@@ -16,7 +16,6 @@ gradients are always on, so the classical layers before the circuit train too.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 from typing import Any
 
 import numpy as np
@@ -97,8 +96,7 @@ def make_qnn(
         with input gradients.
 
     Raises:
-        JobError: If the backend is unknown, or it is a shots backend and
-            ``runtime.qnn.shots_qnn`` is not available.
+        JobError: If the backend is unknown.
     """
     if backend.name not in BACKENDS:
         raise JobError(f"unknown training backend {backend.name!r} (known: {', '.join(BACKENDS)})")
@@ -110,18 +108,8 @@ def make_qnn(
     if backend.name == "exact":
         qnn: Any = TorchStatevectorQNN.from_model(model, input_gradients=True)
     else:
-        qnn = _shots_qnn(model, backend)
+        # Aer and the IBM client load only when a shots backend is asked for.
+        from runtime.qnn.shots_qnn import ShotsQNN
+
+        qnn = ShotsQNN.from_model(model, backend=backend, input_gradients=True)
     return TorchConnector(qnn, initial_weights=weights)
-
-
-def _shots_qnn(model: ModelCircuit, backend: QNNBackend) -> Any:
-    try:
-        module = importlib.import_module("runtime.qnn.shots_qnn")
-    except ModuleNotFoundError as exc:
-        if exc.name != "runtime.qnn.shots_qnn":
-            raise
-        raise JobError(
-            f"backend {backend.name!r} needs runtime.qnn.shots_qnn (ShotsQNN), which this "
-            "installation lacks; train with --backend exact"
-        ) from None
-    return module.ShotsQNN.from_model(model, backend=backend, input_gradients=True)

@@ -3,8 +3,9 @@
 :func:`train` trains one model on one task and writes, into its output directory:
 
 * ``checkpoint.pt`` after every epoch (atomically: a temporary file, then ``os.replace``):
-  model, optimizer, every RNG state, the epoch, the metrics so far, the run's config and the
-  versions of qattn, Qiskit and torch;
+  model, optimizer, every RNG state, the epoch, the metrics so far, the run's config, its
+  :meth:`TrainConfig.strong_id` (what a resume must match) and the versions of qattn, Qiskit
+  and torch;
 * ``metrics.csv``: epoch, train loss, test loss, the task's test metrics, seconds;
 * ``run.json``: config, versions, parameter count and the latest metrics;
 * ``curves.png`` at the end: losses and the task's metric per epoch.
@@ -36,19 +37,19 @@ import torch
 from torch import nn
 
 from hardware_profiles.errors import JobError, ResourceError
+from hardware_profiles.identity import strong_id
 from hardware_profiles.versions import versions
 from runtime.train.baselines import BASELINES, parameter_count, task_family
+from runtime.train.hybrid import HYBRIDS
 from runtime.train.spec import BACKENDS, ModelFactory, QNNBackend
 from runtime.train.tasks import Task, get_task
 
 __all__ = [
     "CHECKPOINT",
-    "HYBRID_FAMILIES",
     "EpochRecord",
     "TrainConfig",
     "TrainResult",
     "checkpoint_epoch",
-    "hybrid_models",
     "models_for",
     "resolve_model",
     "train",
@@ -59,9 +60,6 @@ CHECKPOINT = "checkpoint.pt"
 METRICS_CSV = "metrics.csv"
 RUN_JSON = "run.json"
 PLOT = "curves.png"
-
-HYBRID_FAMILIES = {"qlaci": "needle", "qlam": "digits", "qama": "digits", "qasa": "series"}
-"""Hybrid model (from :mod:`runtime.train.hybrid`) → the task family it is built for."""
 
 
 @dataclass(frozen=True)
@@ -100,16 +98,35 @@ class TrainConfig:
             raise ResourceError(f"batch size must be at least 1, got {self.batch_size}")
         if not self.lr > 0:
             raise ResourceError(f"learning rate must be positive, got {self.lr}")
+        if self.grad_clip is not None and not self.grad_clip > 0:
+            raise ResourceError(f"gradient clip must be positive or None, got {self.grad_clip}")
         if self.backend.name not in BACKENDS:
             raise ResourceError(
                 f"unknown backend {self.backend.name!r}; known: {', '.join(BACKENDS)}"
             )
 
     def identity(self) -> dict[str, Any]:
-        """The config without ``epochs``: what a resumed run must share with its checkpoint."""
+        """The config without ``epochs``: what a resumed run must share with its checkpoint.
+
+        A shots backend (``aer-noisy``, ``ibm``) compiles for ``backend.profile`` and
+        ``aer-noisy`` draws its noise from it, so for those the profile's content digest
+        (:meth:`DeviceProfile.digest <hardware_profiles.DeviceProfile.digest>`) is in too:
+        a checkpoint never resumes against an edited profile. ``exact`` ignores the profile.
+
+        Raises:
+            ProfileError: A shots backend's profile cannot be loaded.
+        """
         found = asdict(self)
         found.pop("epochs")
+        if self.backend.name != "exact":
+            from hardware_profiles import load_profile
+
+            found["profile_digest"] = load_profile(self.backend.profile).digest()
         return found
+
+    def strong_id(self) -> str:
+        """:func:`hardware_profiles.identity.strong_id` of :meth:`identity`."""
+        return strong_id(self.identity())
 
 
 @dataclass(frozen=True)
@@ -166,18 +183,9 @@ def training_versions() -> dict[str, str]:
     return found
 
 
-def hybrid_models() -> dict[str, ModelFactory]:
-    """The hybrid model factories of :mod:`runtime.train.hybrid` (empty if unavailable)."""
-    try:
-        from runtime.train.hybrid import HYBRID_MODELS
-    except ImportError:
-        return {}
-    return dict(HYBRID_MODELS)
-
-
 def models_for(family: str) -> list[str]:
     """Model names that fit a task family: its hybrid models first, then its baselines."""
-    hybrid = [name for name, fam in HYBRID_FAMILIES.items() if fam == family]
+    hybrid = [spec.name for spec in HYBRIDS.values() if spec.family == family]
     return hybrid + list(BASELINES.get(family, {}))
 
 
@@ -185,28 +193,20 @@ def resolve_model(name: str, task: Task) -> tuple[ModelFactory, bool]:
     """The factory for model ``name`` on ``task`` and whether it is a hybrid (quantum) model.
 
     Raises:
-        ResourceError: unknown model, a model not built for this task, or a hybrid model
-            whose module is not available.
+        ResourceError: unknown model, or a model not built for this task.
     """
     family = task_family(task.info)
-    if name in HYBRID_FAMILIES:
-        if HYBRID_FAMILIES[name] != family:
+    if name in HYBRIDS:
+        spec = HYBRIDS[name]
+        if spec.family != family:
             raise ResourceError(
-                f"model {name} is for {HYBRID_FAMILIES[name]} tasks, not {task.name}; "
+                f"model {name} is for {spec.family} tasks, not {task.name}; "
                 f"models for {task.name}: {', '.join(models_for(family))}"
             )
-        try:
-            from runtime.train.hybrid import HYBRID_MODELS
-        except ImportError as error:
-            raise ResourceError(
-                f"model {name} is not available (runtime.train.hybrid: {error})"
-            ) from None
-        if name not in HYBRID_MODELS:
-            raise ResourceError(f"model {name} is not available (not in runtime.train.hybrid)")
-        return HYBRID_MODELS[name], True
+        return spec.build, True
     if name in BASELINES.get(family, {}):
         return BASELINES[family][name], False
-    known = {model for models in BASELINES.values() for model in models} | set(HYBRID_FAMILIES)
+    known = {model for models in BASELINES.values() for model in models} | set(HYBRIDS)
     if name in known:
         raise ResourceError(
             f"model {name} does not fit {task.name}; models for {task.name}: "
@@ -373,6 +373,7 @@ def train(
     task = get_task(config.task, train_size=config.train_size, test_size=config.test_size)
     factory, quantum = resolve_model(config.model, task)
     _check_backend(config, quantum)
+    identity = config.identity()
     out = Path(out_dir)
     checkpoint_path = out / CHECKPOINT
     saved: dict[str, Any] | None = None
@@ -383,11 +384,12 @@ def train(
                 "pass --resume to continue it or choose another --out"
             )
         saved = _load_checkpoint(checkpoint_path)
-        if saved["identity"] != config.identity():
+        # Checkpoints from before strong ids hold the identity only; hash it the same way.
+        if saved.get("strong_id", strong_id(saved["identity"])) != strong_id(identity):
             differing = sorted(
                 key
-                for key in set(saved["identity"]) | set(config.identity())
-                if saved["identity"].get(key) != config.identity().get(key)
+                for key in set(saved["identity"]) | set(identity)
+                if saved["identity"].get(key) != identity.get(key)
             )
             raise JobError(
                 f"{checkpoint_path} is from a different run (differs in: "
@@ -435,7 +437,8 @@ def train(
             "optimizer": optimizer.state_dict(),
             "rng": _rng_state(),
             "history": [asdict(r) for r in history],
-            "identity": config.identity(),
+            "identity": identity,
+            "strong_id": strong_id(identity),
             "config": asdict(config),
             "task": config.task,
             "model_name": config.model,

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from hardware_profiles import DEFAULT_PROFILE
+
 if TYPE_CHECKING:
     from torch import nn
 
@@ -49,7 +51,8 @@ class QNNBackend:
         name: ``exact`` (batched torch statevector, exact gradients: the default),
             ``aer-noisy`` (Aer with the profile's noise, shots) or ``ibm`` (IBM Quantum
             primitives; ``ibm_backend`` names a device, or a fake backend with ``local``).
-        profile: Device profile for ``aer-noisy`` (and the compile target).
+        profile: Device profile for ``aer-noisy`` (and the compile target of the shots
+            backends). Defaults to :data:`hardware_profiles.DEFAULT_PROFILE`.
         ibm_backend: IBM backend name for ``ibm``.
         local: Run ``ibm`` in qiskit-ibm-runtime's local testing mode (fake backend).
         gradient: ``parameter-shift`` (batched, one primitive call per step) or ``spsa``,
@@ -59,7 +62,7 @@ class QNNBackend:
     """
 
     name: str = "exact"
-    profile: str = "heron_r2"
+    profile: str = DEFAULT_PROFILE
     ibm_backend: str | None = None
     local: bool = False
     gradient: Literal["parameter-shift", "spsa"] = "parameter-shift"

@@ -26,6 +26,7 @@ def with_mode(name: str, mode: str) -> object:
     return dataclasses.replace(profile, faults=dataclasses.replace(profile.faults, mode=mode))
 
 
+@pytest.mark.slow
 def test_heron_r2_excludes_the_seven_dead_couplers_by_default() -> None:
     dead = dead_couplers_from_properties(FakeFez(), "cz")
     assert len(dead) == 7
@@ -40,6 +41,7 @@ def test_heron_r2_excludes_the_seven_dead_couplers_by_default() -> None:
     assert len(cz) == len(raw) - 2 * len(dead)
 
 
+@pytest.mark.slow
 def test_keep_and_penalize_modes() -> None:
     dead = dead_couplers_from_properties(FakeFez(), "cz")
     kept = with_mode("heron_r2", "keep").target()  # type: ignore[attr-defined]

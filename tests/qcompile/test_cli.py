@@ -12,6 +12,8 @@ from qiskit import qasm2, qasm3
 
 from qcompile.artifact import load_artifact_circuit
 from qcompile.cli import main
+from qcompile.models.catalog import MODEL_NAMES
+from qcompile.qram import CONSTRUCTIONS
 from tests.conftest import ghz
 
 
@@ -22,6 +24,7 @@ def write_qasm(tmp_path: Path, circuit: object, name: str, version: int = 2) -> 
     return path
 
 
+@pytest.mark.slow
 def test_compile_writes_artifact_with_versions_and_profile(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -39,6 +42,9 @@ def test_compile_writes_artifact_with_versions_and_profile(
     assert files == ["ghz4.qasm3", "ghz4.qpy", "ghz4.report.json", "ghz4.report.md"]
     circuit = load_artifact_circuit(out / "ghz4.qpy")
     assert circuit.metadata["qattn"]["profile"] == "eagle_r3"
+    from hardware_profiles import load_profile  # the digest of the profile's content
+
+    assert circuit.metadata["qattn"]["profile_digest"] == load_profile("eagle_r3").digest()
     assert circuit.metadata["qattn"]["versions"]["qiskit"] == report["versions"]["qiskit"]
     assert circuit.layout is not None
     assert circuit.count_ops()["ecr"] == report["gate_counts"]["ecr"]
@@ -47,6 +53,7 @@ def test_compile_writes_artifact_with_versions_and_profile(
     assert "| Two-qubit gates |" in (out / "ghz4.report.md").read_text()
 
 
+@pytest.mark.slow
 def test_compile_options_reach_the_transpiler(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -128,6 +135,7 @@ class _nothing:
         return None
 
 
+@pytest.mark.slow
 def test_real_process_bad_input_has_no_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.qasm"
     bad.write_text("OPENQASM 2.0;\nqreg q[1];\nnotagate q[0];\n")
@@ -144,6 +152,7 @@ def test_real_process_bad_input_has_no_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_qram_command_prints_analytic_built_and_compiled(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -188,7 +197,8 @@ def test_qram_bad_input_is_one_line_exit_2(
     assert match in err and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("model", ["qlaci", "qlam", "qasa", "qama", "qlaci_prototype"])
+@pytest.mark.slow
+@pytest.mark.parametrize("model", MODEL_NAMES)
 def test_build_writes_model_artifact_with_layout_mapped_observables(
     model: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -210,3 +220,15 @@ def test_build_writes_model_artifact_with_layout_mapped_observables(
             mapped = {final[q]: p for q, p in zip(qubits, label, strict=True)}
             assert mapped == dict(zip(isa_qubits, isa_label, strict=True))
     assert document["profile"] == "heron_r2" and document["versions"]["qiskit"]
+
+
+def test_help_lists_every_registered_qram_kind_and_model(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "1000")  # no wrapping inside "bucket-brigade"
+    for command in ("compile", "qram", "build"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = " ".join(capsys.readouterr().out.split())
+        assert all(kind in text for kind in CONSTRUCTIONS if kind != "oracle"), command
+    assert all(model in text for model in MODEL_NAMES)  # build's model choices

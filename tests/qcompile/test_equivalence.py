@@ -72,6 +72,7 @@ def test_active_qubits_include_idle_logical_qubits() -> None:
     assert len(active_qubits(compiled)) == 3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["multiplexer", "qrom", "bb-2q", "select-swap"])
 def test_qram_lowering_with_clean_ancillas_is_equivalent_by_both_methods(kind: str) -> None:
     import numpy as np

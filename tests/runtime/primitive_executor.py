@@ -155,6 +155,7 @@ class PrimitiveExecutor:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from hardware_profiles import load_profile
     from runtime.execution.jobstore import JobStore, run_request
 
     store_path, qpy_path, spool, delay = argv if argv is not None else sys.argv[1:]
@@ -167,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sample",
             [SamplerPub(circuit)],
             shots=200,
-            profile="heron_r2",
+            profile=load_profile("heron_r2"),
             artifact=qpy_path,
         )
     assert isinstance(result, SampleResult)

@@ -24,6 +24,7 @@ def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
+@pytest.mark.slow
 def test_sample_twice_executes_once_and_force_again(
     ghz_artifact: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -66,6 +67,7 @@ def test_noisy_sample_reports_total_variation_to_ideal(
     assert "distance to ideal" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_estimate_model_observables_and_error_to_ideal(
     model_artifact: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -82,6 +84,7 @@ def test_estimate_model_observables_and_error_to_ideal(
     assert noisy["distance_to_ideal"]["max"] == pytest.approx(error.max())
 
 
+@pytest.mark.slow
 def test_status_and_result_from_a_fresh_process(
     ghz_artifact: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -114,6 +117,7 @@ def test_result_resumes_an_unfinished_request(
     assert record is not None and record.status == DONE and record.attempts == 2
 
 
+@pytest.mark.slow
 def test_no_token_in_outputs_or_store(ghz_artifact: Path, tmp_path: Path) -> None:
     store = tmp_path / "jobs.sqlite"
     env = {**os.environ, "QISKIT_IBM_TOKEN": TOKEN, "QATTN_JOBSTORE": str(store)}

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from hardware_profiles.errors import ResourceError
 from qcompile.cli import main
 from qcompile.estimate import (
     EstimateReport,
@@ -19,13 +20,12 @@ from qcompile.estimate import (
     estimate_surface_code,
     logical_error_rate,
     logical_size,
-    parse_seq_range,
     to_html,
     to_markdown,
 )
 from qcompile.estimate.report import COMPILABLE_KINDS, QRAM_KINDS
 from qcompile.models import count_resources
-from qcompile.models.catalog import ModelSpec, build_model
+from qcompile.models.catalog import ESTIMATE_MODELS, MODEL_NAMES, ModelSpec, build_model
 from qcompile.qram import lowered_cx_count, qram_lowering_pass_manager
 from tests.qcompile.estimate.conftest import SEQ_LENS
 
@@ -43,13 +43,14 @@ def test_qlaci_closed_form_equals_lowered_circuit(seq_len: int, kind: str) -> No
     assert size.depth >= lowered.depth()
 
 
-@pytest.mark.parametrize("model", ["qlam", "qasa", "qama"])
+@pytest.mark.parametrize("model", [m for m in ESTIMATE_MODELS if m != "qlaci"])
 def test_other_models_closed_form_equals_built(model: str) -> None:
     built = count_resources(build_model(ModelSpec(model, 4)))
     size = logical_size(model, 4, None)
     assert (size.qubits, size.two_qubit_gates) == (built.num_qubits, built.num_two_qubit_gates)
 
 
+@pytest.mark.slow
 def test_report_marks_compiled_and_analytic(qlaci_report: EstimateReport) -> None:
     rows = {(r.seq_len, r.qram, r.profile): r for r in qlaci_report.rows}
     assert len(rows) == len(qlaci_report.rows) == len(SEQ_LENS) * len(QRAM_KINDS) * 2
@@ -66,6 +67,7 @@ def test_report_marks_compiled_and_analytic(qlaci_report: EstimateReport) -> Non
     assert nothing.qdk == "qdk comparison not requested" and nothing.versions["qiskit"]
 
 
+@pytest.mark.slow
 def test_every_compiled_row_equals_its_closed_form(qlaci_report: EstimateReport) -> None:
     compiled = [r for r in qlaci_report.rows if r.source == "compiled"]
     # every kind whose N = 4 circuit is narrow enough compiled (the budget is generous)
@@ -151,36 +153,49 @@ def test_surface_code_monotone_and_distance_minimal() -> None:
 
 
 class _Collector(HTMLParser):
+    """Checks the page's tags nest and counts what the plots draw, by the ids of their groups."""
+
     def __init__(self) -> None:
         super().__init__()
-        self.stack: list[str] = []
+        self.stack: list[tuple[str, str]] = []
         self.svgs = 0
-        self.polylines: list[str] = []
+        self.curves: list[str] = []
+        self.markers = {"filled": 0, "hollow": 0}
+        self.ids: list[str] = []
         self.balanced = True
 
+    def _group(self) -> str:
+        return next((gid for tag, gid in reversed(self.stack) if tag == "g" and gid), "")
+
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        gid = dict(attrs).get("id") or ""
+        if gid:
+            self.ids.append(gid)
         if tag == "svg":
             self.svgs += 1
-        if tag == "polyline":
-            self.polylines.append(dict(attrs).get("points") or "")
-        elif tag not in ("meta", "rect", "line", "circle"):
-            self.stack.append(tag)
+        if tag != "meta":
+            self.stack.append((tag, gid))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "polyline":
-            self.polylines.append(dict(attrs).get("points") or "")
+        attributes = dict(attrs)
+        if attributes.get("id"):
+            self.ids.append(attributes["id"] or "")
+        group = self._group()
+        if tag == "path" and "-curve-" in group:
+            self.curves.append(attributes.get("d") or "")
+        if tag == "use":
+            for kind in self.markers:
+                self.markers[kind] += f"-{kind}-" in group
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("polyline", "rect", "line", "circle"):
-            return
-        if not self.stack or self.stack.pop() != tag:
+        if not self.stack or self.stack.pop()[0] != tag:
             self.balanced = False
 
 
 def test_html_is_self_contained_with_one_svg_per_plot() -> None:
     report = estimate(
         "qlaci",
-        parse_seq_range("16..1024"),
+        [1 << e for e in range(4, 11)],
         ["qrom", "oracle"],
         ["heron_r2", "ft_logical"],
         time_budget=0,
@@ -192,13 +207,43 @@ def test_html_is_self_contained_with_one_svg_per_plot() -> None:
     assert parser.balanced and not parser.stack
     assert parser.svgs == 5  # qubits and 2q gates per profile, + physical qubits on ft_logical
     assert page.count("<svg") == 5
-    # a marker per (kind, N, plot) and per classical point on the two 2q-gate plots
-    assert page.count('<circle class="analytic"') == 2 * 7 * 5 + 7 * 2
-    assert 'class="compiled"' not in page.replace('<tr class="compiled"', "")
-    assert parser.polylines and all(p.count(",") >= 2 for p in parser.polylines)
-    assert "http" not in page and "<script" not in page
+    # a hollow marker per (kind, N, plot) and per classical point on the two 2q-gate plots
+    assert parser.markers == {"filled": 0, "hollow": 2 * 7 * 5 + 7 * 2}  # nothing compiled
+    # a curve per kind per plot and the classical one per 2q-gate plot, through all 7 N
+    assert len(parser.curves) == 2 * 5 + 2
+    assert all(d.count("L") == 6 for d in parser.curves)
+    assert len(parser.ids) == len(set(parser.ids))  # five plots in one page, no id twice
+    namespaces = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink")
+    offline = page
+    for namespace in namespaces:
+        offline = offline.replace(namespace, "")
+    assert "http" not in offline and "<script" not in page  # nothing to fetch
+    assert to_html(report) == page  # identical data, identical page
     md = to_markdown(report)
     assert "| 1024 | qrom | heron_r2 | analytic |" in md
+
+
+def test_models_without_a_closed_form_are_not_estimated() -> None:
+    for model in set(MODEL_NAMES) - set(ESTIMATE_MODELS):
+        with pytest.raises(ResourceError, match="unknown model"):
+            logical_size(model, 4, None)
+        with pytest.raises(ResourceError, match="unknown model"):
+            estimate(model, [4], [], ["heron_r2"], time_budget=0, qdk_seq_lens=())
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--seq-len", "6"], "bad size '6' for --seq-len: holds no power of two"),
+        (["--seq-len", "1..8"], "need 2 <= LO <= HI <= 2^30"),
+        (["--seq-len", "16", "--qdk-seq-len", "x"], "bad size 'x' for --qdk-seq-len"),
+    ],
+)
+def test_cli_size_errors_name_the_option(
+    args: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["estimate", "qlaci", *args, "--out", str(tmp_path)]) == 2
+    assert message in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

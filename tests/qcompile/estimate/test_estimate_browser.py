@@ -38,19 +38,22 @@ def _chromium_or_skip() -> tuple[Any, str]:
     return sync_playwright, chromium
 
 
-_PLOT_FACTS = """() => [...document.querySelectorAll('svg.plot')].map(svg => {
+_PLOT_FACTS = """() => [...document.querySelectorAll('figure > svg')].map(svg => {
     const box = svg.getBoundingClientRect();
-    const frame = svg.querySelector('rect').getBBox();
-    const curves = [...svg.querySelectorAll('polyline.curve')].map(line => {
+    const frame = svg.querySelector(`g[id="${svg.id}-frame"] path`).getBBox();
+    const curves = [...svg.querySelectorAll(`g[id^="${svg.id}-curve-"] path`)].map(line => {
         const b = line.getBBox();
-        const pts = [...Array(line.points.numberOfItems).keys()].map(i => line.points.getItem(i));
+        const d = line.getAttribute('d');
+        const pts = [...d.matchAll(/[ML]\\s*(-?[\\d.]+)\\s+(-?[\\d.]+)/g)].map(
+            m => ({x: Number(m[1]), y: Number(m[2])}));
         const inside = pts.every(p => p.x >= frame.x - 0.5 && p.x <= frame.x + frame.width + 0.5
             && p.y >= frame.y - 0.5 && p.y <= frame.y + frame.height + 0.5);
-        return {name: line.dataset.series, points: pts.length, width: b.width, inside};
+        const dashed = getComputedStyle(line).strokeDasharray !== 'none';
+        return {id: line.parentElement.id, points: pts.length, width: b.width, inside, dashed};
     });
     return {id: svg.id, width: box.width, height: box.height, curves,
-            compiled: svg.querySelectorAll('circle.compiled').length,
-            analytic: svg.querySelectorAll('circle.analytic').length};
+            compiled: svg.querySelectorAll(`g[id^="${svg.id}-filled-"] use`).length,
+            analytic: svg.querySelectorAll(`g[id^="${svg.id}-hollow-"] use`).length};
 })"""
 
 _INK = """async (src) => {
@@ -71,6 +74,7 @@ _INK = """async (src) => {
 }"""
 
 
+@pytest.mark.slow
 def test_estimate_page_renders_in_headless_chromium(
     qlaci_report: EstimateReport, tmp_path: Path
 ) -> None:
@@ -115,7 +119,10 @@ def test_estimate_page_renders_in_headless_chromium(
             assert curve["points"] == 3 and curve["width"] > 100 and curve["inside"], curve
     heron = [p for p in plots if p["id"].startswith("plot-0-")]
     assert all(p["compiled"] > 0 and p["analytic"] > 0 for p in heron)
-    assert any(c["name"].startswith("classical") for p in plots for c in p["curves"])
+    # the classical curve: the last, dashed, on each 2q-gate plot
+    gates = [p for p in plots if p["id"].endswith("-two-qubit-gates")]
+    assert len(gates) == 2 and all(p["curves"][-1]["dashed"] for p in gates)
+    assert not any(c["dashed"] for p in plots for c in p["curves"][:-1])
     if importlib.util.find_spec("qdk") is not None:  # CI has it: test_qdk_compare enforces it
         assert qdk_rows > 1  # a header and at least one estimated circuit
     assert ink["width"] >= 1100 and ink["ink"] > 20_000 and ink["colors"] > 20, ink

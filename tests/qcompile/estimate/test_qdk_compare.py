@@ -48,6 +48,7 @@ def _require_qdk() -> None:
         pytest.skip("qdk not installed (optional extra: pip install 'qattn[estimate]')")
 
 
+@pytest.mark.slow
 def test_qdk_sees_the_toffolis_we_count() -> None:
     _require_qdk()
     report = compare_with_qdk(["qrom", "select-swap", "bb-2q"], (4,))

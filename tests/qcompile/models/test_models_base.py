@@ -37,6 +37,7 @@ def test_every_example_is_a_well_formed_model(name: str) -> None:
     assert model.metadata["model"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(MODEL_EXAMPLES))
 def test_every_example_compiles_to_heron_isa(name: str, assert_isa) -> None:
     assert_isa(MODEL_EXAMPLES[name].build().circuit)

@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 import pytest
-import torch
 from qiskit.quantum_info import SparsePauliOp, Statevector
 from scipy.optimize import minimize
 
@@ -13,7 +12,6 @@ from qcompile.models import (
     attention_couplings,
     build_qama_qaoa,
     count_resources,
-    local_energy,
     qama_ising,
     qama_qaoa_resources,
     qama_qubo,
@@ -33,57 +31,57 @@ from qcompile.models.state_tensor import rx_matrix
 
 def _couplings(heads: int, tokens: int, seed: int, dim: int = 4, batch: tuple[int, ...] = ()):
     rng = np.random.default_rng(seed)
-    q, k, v = (torch.as_tensor(rng.normal(size=(*batch, heads, tokens, dim))) for _ in range(3))
-    e2v = torch.as_tensor(rng.normal(size=dim))
+    q, k, v = (rng.normal(size=(*batch, heads, tokens, dim)) for _ in range(3))
+    e2v = rng.normal(size=dim)
     return q, k, v, e2v
 
 
 def _qubo(heads: int, tokens: int, seed: int) -> np.ndarray:
     q, k, v, e2v = _couplings(heads, tokens, seed)
     j, h = attention_couplings(q, k, v, e2v)
-    return qama_qubo(j, h).numpy()
+    return qama_qubo(j, h)
 
 
 def test_couplings_follow_the_repository_formulas() -> None:
     q, k, v, e2v = _couplings(2, 5, seed=0, dim=3)
     j, h = attention_couplings(q, k, v, e2v)
-    scores = q @ k.transpose(-1, -2) / math.sqrt(3)
-    want = (scores + scores.transpose(-1, -2)) / 2
     for a in range(2):
-        want[a].fill_diagonal_(0.0)
-    torch.testing.assert_close(j, want)
-    torch.testing.assert_close(h, (v * e2v).mean(-1))
-    assert torch.equal(j, j.transpose(-1, -2))
+        for t in range(5):
+            for u in range(5):
+                score = sum(q[a, t, c] * k[a, u, c] + q[a, u, c] * k[a, t, c] for c in range(3))
+                want = 0.0 if t == u else score / 2 / math.sqrt(3)
+                assert j[a, t, u] == pytest.approx(want, abs=1e-12)
+            assert h[a, t] == pytest.approx(sum(v[a, t, c] * e2v[c] for c in range(3)) / 3)
+    np.testing.assert_array_equal(j, np.swapaxes(j, -1, -2))
 
 
 @pytest.mark.parametrize(("heads", "tokens"), [(1, 4), (2, 3), (3, 2), (4, 5)])
 def test_qubo_matches_entrywise_reference(heads: int, tokens: int) -> None:
     q, k, v, e2v = _couplings(heads, tokens, seed=heads * 10 + tokens)
     j, h = attention_couplings(q, k, v, e2v)
-    got = qama_qubo(j, h, linear_coefficient=0.2, penalty_coefficient=0.7).numpy()
-    want = qama_qubo_reference(
-        j.numpy(), h.numpy(), linear_coefficient=0.2, penalty_coefficient=0.7
-    )
+    got = qama_qubo(j, h, linear_coefficient=0.2, penalty_coefficient=0.7)
+    want = qama_qubo_reference(j, h, linear_coefficient=0.2, penalty_coefficient=0.7)
     np.testing.assert_allclose(got, want, atol=1e-12)
     np.testing.assert_allclose(got, got.T, atol=0)
     if heads > 1:
         # Repository penalty: 0.8 / 2 * sqrt(2/pi) * N / (H - 1) on each cross-head same-token pair.
-        default = qama_qubo(j, h).numpy()
+        default = qama_qubo(j, h)
         p = 0.4 * math.sqrt(2 / math.pi) * tokens / (heads - 1)
         assert default[0 * tokens + 1, 1 * tokens + 1] == pytest.approx(p)
 
 
-def test_qubo_is_batched_and_differentiable() -> None:
+def test_qubo_is_batched() -> None:
     q, k, v, e2v = _couplings(2, 3, seed=5, batch=(4,))
-    for t in (q, k, v, e2v):
-        t.requires_grad_(True)
     j, h = attention_couplings(q, k, v, e2v)
     qm = qama_qubo(j, h)
     assert qm.shape == (4, 6, 6)
-    x = torch.as_tensor(solve_qubo_annealing(qm, seed=0).x, dtype=qm.dtype)
-    energy = torch.einsum("bi,bij,bj->b", x, qm, x).sum()
-    energy.backward()
-    assert all(t.grad is not None and t.grad.abs().sum() > 0 for t in (q, k, v, e2v))
+    for b in range(4):
+        np.testing.assert_allclose(qm[b], qama_qubo_reference(j[b], h[b]), atol=1e-12)
+    x = solve_qubo_annealing(qm, seed=0).x
+    np.testing.assert_allclose(
+        qubo_energy(qm, x),
+        [qubo_energy_table(qm[b])[int(x[b] @ (1 << np.arange(6)))] for b in range(4)],
+    )
 
 
 @pytest.mark.parametrize(("heads", "tokens"), [(1, 4), (2, 2), (2, 3), (3, 2)])
@@ -137,32 +135,21 @@ def test_sparsify_keeps_top_k_symmetrically() -> None:
     q, k, v, e2v = _couplings(2, 6, seed=8)
     j, _ = attention_couplings(q, k, v, e2v)
     js = sparsify_couplings(j, 2)
-    assert torch.equal(js, js.transpose(-1, -2))
+    np.testing.assert_array_equal(js, np.swapaxes(js, -1, -2))
     kept = js != 0
     for a in range(2):
         for row in range(6):
-            top = j[a, row].abs().topk(2).indices
+            top = sorted(range(6), key=lambda col: -abs(j[a, row, col]))[:2]
             assert kept[a, row, top].all()
+            np.testing.assert_array_equal(js[a, row][kept[a, row]], j[a, row][kept[a, row]])
     assert int(kept.sum()) <= 2 * 6 * 2 * 2
-    assert torch.equal(sparsify_couplings(j, 5), j)
+    np.testing.assert_array_equal(sparsify_couplings(j, 5), j)
     assert int((sparsify_couplings(j, 0) != 0).sum()) == 0
     with pytest.raises(ResourceError, match="top_k"):
         sparsify_couplings(j, -1)
     ising, _ = qama_ising(j, attention_couplings(q, k, v, e2v)[1], top_k=1)
     dense, _ = qama_ising(j, attention_couplings(q, k, v, e2v)[1])
     assert len(ising) < len(dense)
-
-
-def test_local_energy_follows_the_repository() -> None:
-    q, k, v, e2v = _couplings(2, 4, seed=12)
-    e2v.requires_grad_(True)
-    j, h = attention_couplings(q, k, v, e2v)
-    x = torch.as_tensor(solve_qubo_exact(qama_qubo(j, h)).x.reshape(2, 4), dtype=j.dtype)
-    le = local_energy(j, h, x)
-    want = -((x.unsqueeze(-1) * x.unsqueeze(-2) * j).sum(-1) + h * x)
-    torch.testing.assert_close(le, want)
-    le.sum().backward()
-    assert e2v.grad is not None
 
 
 def _qaoa_values(model, gammas, betas) -> tuple[np.ndarray, np.ndarray]:
@@ -204,6 +191,7 @@ def _fast_qaoa_probs(levels: np.ndarray, angles: np.ndarray, n: int) -> np.ndarr
 
 # Random QAMA instances whose spectral gap is >= 10% of the energy range: near-degenerate
 # instances need far deeper QAOA for the ground state to be the single most likely outcome.
+@pytest.mark.slow
 @pytest.mark.parametrize(("heads", "tokens", "seed"), [(2, 3, 6), (3, 2, 5), (1, 6, 5), (2, 2, 1)])
 def test_optimised_qaoa_most_likely_bitstring_is_the_ground_state(
     heads: int, tokens: int, seed: int
@@ -262,5 +250,5 @@ def test_qama_rejects_bad_inputs() -> None:
         qama_qubo(np.zeros((2, 3, 3)), np.zeros((3, 3)))
     with pytest.raises(ResourceError, match="share a shape"):
         attention_couplings(
-            torch.zeros(2, 3, 4), torch.zeros(2, 3, 5), torch.zeros(2, 3, 4), torch.zeros(4)
+            np.zeros((2, 3, 4)), np.zeros((2, 3, 5)), np.zeros((2, 3, 4)), np.zeros(4)
         )

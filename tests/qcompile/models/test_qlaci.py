@@ -14,6 +14,7 @@ from qcompile.models import (
     remove_padding,
 )
 from qcompile.models.base import ModelCircuit
+from qcompile.models.qlaci import qlaci_structure
 from qcompile.models.qlaci_reference import (
     qlaci_reference_expectations,
     qlaci_reference_state,
@@ -81,6 +82,29 @@ def test_qlaci_resources_match_built_circuit(seq_len: int) -> None:
     assert qlaci_resources(2**30).num_qubits == 2 + 30 + 6
 
 
+@pytest.mark.parametrize(
+    "sizes", [(4, 2, 2, 2, 2, 1), (8, 3, 2, 1, 2, 2), (2, 1, 3, 2, 1, 1), (16, 2, 1, 3, 4, 3)]
+)
+def test_qlaci_structure_counts_the_built_gates(sizes: tuple[int, ...]) -> None:
+    *widths, layers = sizes
+    model = build_qlaci(*widths, layers=layers)
+    structure = qlaci_structure(*widths, layers=layers)
+    ops = model.circuit.count_ops()
+    queries = [i for i in model.circuit.data if isinstance(i.operation, QRAMQuery)]
+    assert structure.num_qubits == model.circuit.num_qubits
+    assert structure.index_qubits == model.registers["index"].size
+    assert structure.lookup_word_bits == tuple(q.operation.word_size for q in queries)
+    assert structure.cx == ops["cx"] and structure.cry == ops["cry"]
+    assert structure.clifford_one_qubit_gates == ops["h"]
+    assert structure.one_qubit_gates == ops["h"] + ops["ry"] + ops["rz"]
+    without_queries = model.circuit.copy_empty_like()
+    for instruction in model.circuit.data:
+        if not isinstance(instruction.operation, QRAMQuery):
+            without_queries.append(instruction)
+    assert structure.depth >= without_queries.depth()
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("seq_len", [4, 8])
 def test_qlaci_output_depends_on_query_and_on_every_entry(seq_len: int) -> None:
     rng = np.random.default_rng(seq_len)

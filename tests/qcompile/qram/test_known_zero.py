@@ -55,6 +55,7 @@ def _routed_cx(circuit, target, known_zero: bool) -> int:
     return lowered.count_ops().get("cx", 0)
 
 
+@pytest.mark.slow
 def test_known_zero_swaps_save_cx_and_keep_the_query_exact(heron):
     rng = np.random.default_rng(6)
     words = QRAMWords.bits([int(x) for x in rng.integers(0, 2, 8)], b=1)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
-from qiskit import transpile
+from qiskit import QuantumCircuit, transpile
+from qiskit.transpiler import Target
 from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
 
 from hardware_profiles import load_profile
 from hardware_profiles.errors import ResourceError
-from qcompile.qram import BucketBrigadeQRAM, LeanBucketBrigadeQRAM, QRAMWords, transpile_lean_bb
+from qcompile.pipeline import CompileOptions, compile_circuit
+from qcompile.qram import BucketBrigadeQRAM, LeanBucketBrigadeQRAM, QRAMWords
 from qcompile.qram.lean_bb import split_pairs
-from qcompile.qram.tree_layout import transpile_with_tree_layout, two_qubit_count
+from qcompile.qram.tree_layout import two_qubit_count
 
 from .qram_sim import logical_isometry, reference_matrix, sparse_simulate
 
@@ -19,6 +23,12 @@ from .qram_sim import logical_isometry, reference_matrix, sparse_simulate
 @pytest.fixture(scope="module")
 def heron():
     return load_profile("heron_r2").target()
+
+
+def compiled(circuit: QuantumCircuit, target: Target, **options: Any) -> QuantumCircuit:
+    """The lean brigade through the compile path at O3 (ISA-checked, with a report)."""
+    options = {"optimization_level": 3, "equivalence_max_qubits": 0, **options}
+    return compile_circuit(circuit, target, CompileOptions(**options)).circuit
 
 
 def random_words(n: int, mode: str, b: int, seed: int) -> tuple[QRAMWords, list]:
@@ -103,14 +113,16 @@ def test_lean_brigade_n16_reads_every_address():
         np.testing.assert_allclose(mat, reference_matrix("bits", 4, 1, values), atol=1e-9)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fanout", [0, 1, 3])
 def test_compiled_n8_on_heron_reads_every_address_through_the_layout(heron, fanout):
     words, values = random_words(3, "bits", 1, seed=3)
     logical = LeanBucketBrigadeQRAM(words, fanout).build()
-    isa = transpile_lean_bb(logical, heron, layouts="tree", candidates=2)
+    isa = compiled(logical, heron, layouts="tree", tree_candidates=2, known_zero_inputs=3 + 1)
     compiled_columns_agree(logical, isa, 3, values)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("n", "fanout"), [(3, 0), (3, 1), (4, 1)])
 def test_compiled_is_equivalent_to_logical_by_qcec(heron, n, fanout):
     from mqt.qcec import verify
@@ -121,20 +133,21 @@ def test_compiled_is_equivalent_to_logical_by_qcec(heron, n, fanout):
     # Plain routing from tree layouts: equal as a full unitary (known-zero moves are exact only
     # with ancillas in |0>, which the other compiled tests check). The Sabre-seeded stage is
     # left out here only because QCEC takes ten times longer on its circuits.
-    compiled = transpile_with_tree_layout(logical, heron, candidates=2, include_stage=False)
-    result = verify(logical, compiled, run_zx_checker=False, timeout=60)
+    isa = compiled(logical, heron, layouts="tree", tree_candidates=2, tree_stage=False)
+    result = verify(logical, isa, run_zx_checker=False, timeout=60)
     assert result.equivalence in (
         EquivalenceCriterion.equivalent,
         EquivalenceCriterion.equivalent_up_to_global_phase,
     )
 
 
+@pytest.mark.slow
 def test_lean_brigade_beats_o3_bucket_brigade_by_a_quarter_at_n16_on_heron(heron):
     words, _ = random_words(4, "bits", 1, seed=7)
     baseline = generate_preset_pass_manager(3, target=heron, seed_transpiler=0).run(
         BucketBrigadeQRAM(words).build()
     )
-    lean = transpile_lean_bb(LeanBucketBrigadeQRAM(words, 0).build(), heron, layouts="default")
+    lean = compiled(LeanBucketBrigadeQRAM(words, 0).build(), heron, known_zero_inputs=4 + 1)
     assert two_qubit_count(lean) <= 0.75 * two_qubit_count(baseline)
 
 

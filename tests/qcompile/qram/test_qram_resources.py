@@ -19,6 +19,7 @@ def words_for(mode, n, b, rng):
     return QRAMWords.angles([tuple(rng.uniform(-3, 3, b)) for _ in range(1 << n)], mode)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", list(CONSTRUCTIONS))
 @pytest.mark.parametrize("b", [1, 4])
 def test_analytic_resources_equal_built_counts(kind, b):

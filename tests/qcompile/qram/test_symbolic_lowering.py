@@ -80,6 +80,7 @@ def _compiled_expectations(isa: QuantumCircuit, values: dict, observables) -> np
     return np.array(out)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", KINDS)
 def test_qlaci_builds_with_every_qram_kind_and_matches_the_reference(kind: str) -> None:
     # The code path of ``qcompile build qlaci --seq-len 4 --qram KIND --profile heron_r2``.

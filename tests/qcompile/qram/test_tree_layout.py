@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
+from qiskit.transpiler import Target
 from qiskit.transpiler.preset_passmanagers import generate_preset_pass_manager
 
 from hardware_profiles import load_profile
+from qcompile.pipeline import CompileOptions, compile_circuit
 from qcompile.qram import BucketBrigade2QRAM, BucketBrigadeQRAM, QRAMWords
 from qcompile.qram.tree_layout import (
     TreeLayout,
     interaction_weights,
     layout_cost,
-    transpile_with_tree_layout,
     tree_layout,
     tree_layouts,
     two_qubit_count,
@@ -55,6 +58,7 @@ def test_candidate_layouts_are_sorted_by_weighted_distance(heron):
     assert costs[0] >= weights.sum() / 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("cls", [BucketBrigadeQRAM, BucketBrigade2QRAM])
 def test_compiled_with_tree_layout_is_equivalent_to_logical(cls, heron):
     from mqt.qcec import verify
@@ -87,8 +91,29 @@ def test_tree_layout_pass_sets_the_layout(heron):
     )
 
 
+@pytest.mark.slow
 def test_tree_layout_beats_default_o3_for_bucket_brigade_n16_on_heron(heron):
     circuit = BucketBrigadeQRAM(words(4)).build()
     default = generate_preset_pass_manager(3, target=heron, seed_transpiler=0).run(circuit)
-    tree = transpile_with_tree_layout(circuit, heron, candidates=3)
+    options = CompileOptions(optimization_level=3, equivalence_max_qubits=0, layouts="tree")
+    tree = compile_circuit(circuit, heron, replace(options, tree_candidates=3)).circuit
     assert two_qubit_count(tree) < two_qubit_count(default)
+
+
+def test_tree_layouts_option_keeps_the_best_of_its_candidates(heron: Target) -> None:
+    """Independent of the pipeline: compile every candidate by hand and keep the fewest 2q."""
+    circuit = BucketBrigade2QRAM(words(2)).build()
+    by_hand = [
+        generate_preset_pass_manager(3, target=heron, initial_layout=layout, seed_transpiler=0)
+        for layout in tree_layouts(circuit, heron)[:2]
+    ]
+    by_hand.append(generate_preset_pass_manager(3, target=heron, seed_transpiler=0))
+    counts = [two_qubit_count(pm.run(circuit)) for pm in by_hand]
+    options = CompileOptions(
+        optimization_level=3, layouts="both", tree_candidates=2, tree_stage=False
+    )
+    result = compile_circuit(circuit, heron, options)
+    assert two_qubit_count(result.circuit) == min(counts)
+    assert result.report.two_qubit_gates == min(counts)
+    assert result.report.options["layouts"] == "both"
+    assert result.report.equivalence["status"] == "equivalent"  # a full unitary: no known-|0>

@@ -47,6 +47,7 @@ def _estimate(executor: AerExecutor, profile: str, precision: float | None = Non
     return float(result.values[0][0])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("profile", PROFILES)
 def test_ideal_counts_match_logical_statevector(profile):
     executor = AerExecutor(load_profile(profile), seed=11)
@@ -54,6 +55,7 @@ def test_ideal_counts_match_logical_statevector(profile):
     assert tvd(_sample(executor, profile), reference_probabilities(profile)) < SLACK
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("profile", PROFILES)
 def test_ideal_estimator_is_exact(profile):
     executor = AerExecutor(load_profile(profile))
@@ -61,6 +63,7 @@ def test_ideal_estimator_is_exact(profile):
     assert abs(_estimate(executor, profile) - expected) < 1e-9
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("profile", [p for p in PROFILES if p != "ft_logical"])
 def test_noisy_results_approach_ideal_as_noise_shrinks(profile):
     expected_probs = reference_probabilities(profile)
@@ -126,6 +129,7 @@ def test_method_choice_and_fingerprint():
         AerExecutor(load_profile("heron_r2"), method="quantum")
 
 
+@pytest.mark.slow
 def test_results_round_trip_through_json():
     executor = AerExecutor(load_profile("grid_10x10"), noisy=True, seed=1)
     sample = executor.submit("sample", [SamplerPub(compiled("grid_10x10", True))]).result()

@@ -41,6 +41,7 @@ def test_local_mode_sampler_matches_ideal_within_noise(profile, fake):
     assert tvd(dict(result.counts[0][0]), reference_probabilities(profile)) < 0.12
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("profile", "fake"), SNAPSHOTS)
 def test_local_mode_estimator_agrees_with_aer_noisy(profile, fake):
     pub = EstimatorPub(compiled(profile, False), (device_observable(profile, observable()),))
@@ -51,6 +52,7 @@ def test_local_mode_estimator_agrees_with_aer_noisy(profile, fake):
     assert abs(result.values[0][0] - reference_expectation(profile, observable())) < 0.3
 
 
+@pytest.mark.slow
 def test_local_mode_noise_scale_approaches_ideal():
     distances = []
     for scale in (1.0, 0.01):

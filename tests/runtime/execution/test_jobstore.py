@@ -15,8 +15,10 @@ from typing import Any
 import numpy as np
 import pytest
 from qiskit import QuantumCircuit
+from qiskit.circuit import Parameter
 from qiskit.quantum_info import SparsePauliOp, Statevector
 
+from hardware_profiles import load_profile
 from hardware_profiles.errors import JobError
 from qcompile.artifact import load_artifact_circuit
 from runtime.execution.executor import EstimateResult, EstimatorPub, SampleResult, SamplerPub
@@ -35,6 +37,7 @@ from tests.runtime.primitive_executor import PrimitiveExecutor
 
 REPO = Path(__file__).resolve().parents[3]
 TOKEN = "secret-token-123"
+HERON = load_profile("heron_r2")
 
 
 def ghz_qpy(artifact: Path) -> Path:
@@ -49,7 +52,7 @@ def sample(
     **kw: Any,
 ) -> tuple[str, SampleResult | EstimateResult]:
     return run_request(
-        store, executor, "sample", [SamplerPub(circuit)], shots=shots, profile="heron_r2", **kw
+        store, executor, "sample", [SamplerPub(circuit)], shots=shots, profile=HERON, **kw
     )
 
 
@@ -66,6 +69,7 @@ def test_same_request_twice_executes_once(ghz_artifact: Path, tmp_path: Path) ->
     assert sum(first.counts[0][0].values()) == 100
     assert record is not None and record.status == DONE and record.attempts == 1
     assert record.kind == "sample" and record.shots == 100 and record.profile == "heron_r2"
+    assert record.profile_digest == HERON.digest()
     assert record.executor == "test-aer-ideal" and record.artifact == "ghz4.qpy"
     assert record.qiskit_version and record.created <= record.updated
 
@@ -86,18 +90,25 @@ def test_request_key_covers_what_determines_results(ghz_artifact: Path) -> None:
     renamed = circuit.copy()
     renamed.metadata = {}
     renamed.name = "other"
-    base = {"shots": 100, "precision": None, "profile": "heron_r2", "executor": {"seed": 1}}
+    base = {"shots": 100, "precision": None, "profile": HERON, "executor": {"seed": 1}}
     key = request_key("sample", [SamplerPub(circuit)], **base)  # type: ignore[arg-type]
     assert key == request_key("sample", [SamplerPub(renamed)], **base)  # type: ignore[arg-type]
-    for change in ({"shots": 101}, {"profile": "heron_r1"}, {"executor": {"seed": 2}}):
+    changes: list[dict[str, Any]] = [
+        {"shots": 101},
+        {"profile": load_profile("heron_r1")},
+        {"profile": "heron_r2"},  # a bare name (no digest) is another key
+        {"executor": {"seed": 2}},
+    ]
+    for change in changes:
         other = {**base, **change}
-        assert key != request_key("sample", [SamplerPub(circuit)], **other)  # type: ignore[arg-type]
+        assert key != request_key("sample", [SamplerPub(circuit)], **other)
     flipped = circuit.copy()
     flipped.x(next(iter(circuit.layout.final_index_layout())))
     assert key != request_key("sample", [SamplerPub(flipped)], **base)  # type: ignore[arg-type]
     assert key != request_key("sample", [SamplerPub(circuit)], options={"x": 1}, **base)  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_estimates_are_stored_exactly(model_artifact: Path, tmp_path: Path) -> None:
     qpy = next(model_artifact.glob("*.qpy"))
     circuit = load_artifact_circuit(qpy)
@@ -110,8 +121,9 @@ def test_estimates_are_stored_exactly(model_artifact: Path, tmp_path: Path) -> N
     executor = PrimitiveExecutor()
     pubs = [EstimatorPub(circuit, observables, values)]
     with JobStore(tmp_path / "jobs.sqlite") as store:
-        _, fresh = run_request(store, executor, "estimate", pubs, profile="ion_all_to_all")
-        _, stored = run_request(store, executor, "estimate", pubs, profile="ion_all_to_all")
+        ion = load_profile("ion_all_to_all")
+        _, fresh = run_request(store, executor, "estimate", pubs, profile=ion)
+        _, stored = run_request(store, executor, "estimate", pubs, profile=ion)
     assert executor.submissions == 1
     assert isinstance(fresh, EstimateResult) and isinstance(stored, EstimateResult)
     assert fresh.values[0].shape == (3, len(observables))
@@ -134,6 +146,71 @@ def test_result_json_round_trip_against_statevector() -> None:
     np.testing.assert_array_equal(again.values[0], result.values[0])
 
 
+def test_a_bare_profile_name_is_still_accepted(ghz_artifact: Path, tmp_path: Path) -> None:
+    circuit = load_artifact_circuit(ghz_qpy(ghz_artifact))
+    executor = PrimitiveExecutor()
+    with JobStore(tmp_path / "jobs.sqlite") as store:
+        key, _ = run_request(store, executor, "sample", [SamplerPub(circuit)], profile="heron_r2")
+        again, _ = run_request(store, executor, "sample", [SamplerPub(circuit)], profile="heron_r2")
+        record = store.get(key)
+    assert again == key and executor.submissions == 1
+    assert record is not None and record.profile == "heron_r2" and record.profile_digest is None
+
+
+def test_nan_and_infinity_in_a_result_are_stored(tmp_path: Path) -> None:
+    # Results are data, not identities: a NaN estimate must not fail after the job ran.
+    values = np.array([[np.nan, np.inf, -np.inf, 0.25]])
+    result = EstimateResult((values,), (np.zeros_like(values),), {"note": np.float64(np.nan)})
+    with JobStore(tmp_path / "jobs.sqlite") as store:
+        store.begin(
+            "k" * 64,
+            kind="estimate",
+            profile=HERON,
+            executor="test",
+            fingerprint={"precision": np.nan},
+            shots=None,
+            precision=None,
+        )
+        store.mark_done("k" * 64, result_to_json(result))
+        record = store.get("k" * 64)
+    assert record is not None and record.status == DONE and record.result is not None
+    again = result_from_json(record.result)
+    assert isinstance(again, EstimateResult)
+    np.testing.assert_array_equal(again.values[0], values)
+    assert np.isnan(record.fingerprint["precision"]) and np.isnan(record.result["metadata"]["note"])
+
+
+def test_nan_parameter_values_have_no_key() -> None:
+    circuit = QuantumCircuit(1)
+    circuit.rx(Parameter("t"), 0)
+    pub = EstimatorPub(circuit, (SparsePauliOp("Z"),), np.array([[np.nan]]))
+    with pytest.raises(JobError, match="NaN or infinity"):
+        request_key("estimate", [pub], shots=None, precision=None, profile=HERON, executor={})
+
+
+_OLD_SCHEMA = """
+CREATE TABLE requests (
+    key TEXT PRIMARY KEY, status TEXT NOT NULL, kind TEXT NOT NULL, profile TEXT NOT NULL,
+    executor TEXT NOT NULL, fingerprint TEXT NOT NULL, shots INTEGER, precision REAL,
+    job_id TEXT, artifact TEXT, qiskit_version TEXT NOT NULL, spec TEXT NOT NULL,
+    attempts INTEGER NOT NULL, result TEXT, error TEXT, failed_in TEXT,
+    created TEXT NOT NULL, updated TEXT NOT NULL
+);
+INSERT INTO requests VALUES ('abc123', 'DONE', 'sample', 'heron_r2', 'aer-ideal', '{}', 10,
+    NULL, NULL, NULL, '2.0', '{}', 1, NULL, NULL, NULL, 't0', 't0');
+"""
+
+
+def test_a_store_from_before_profile_digests_opens(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(_OLD_SCHEMA)
+    db.close()
+    with JobStore(path) as store:
+        (old,) = store.records()
+    assert old.key == "abc123" and old.profile == "heron_r2" and old.profile_digest is None
+
+
 def _wait_for(store_path: Path, status: str, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -145,6 +222,7 @@ def _wait_for(store_path: Path, status: str, timeout: float = 30.0) -> None:
     raise AssertionError(f"no {status} record within {timeout} s")
 
 
+@pytest.mark.slow
 def test_killed_process_resumes_from_its_job_id(ghz_artifact: Path, tmp_path: Path) -> None:
     store_path, spool = tmp_path / "jobs.sqlite", tmp_path / "spool"
     args = [sys.executable, "-m", "tests.runtime.primitive_executor", str(store_path)]
@@ -184,7 +262,7 @@ def test_request_left_pending_is_submitted_again(ghz_artifact: Path, tmp_path: P
         store.begin(
             key,
             kind="sample",
-            profile="heron_r2",
+            profile=HERON,
             executor=executor.name,
             fingerprint=executor.fingerprint(),
             shots=100,
@@ -212,9 +290,9 @@ def test_failed_job_keeps_its_error(ghz_artifact: Path, tmp_path: Path) -> None:
         assert failing.submissions == 1  # an error is not retried by itself
         failing.fail = False
         _, result = sample(store, failing, circuit, force=True)
-        record = store.get(record.key)
+        retried = store.get(record.key)
     assert isinstance(result, SampleResult)
-    assert record is not None and record.status == DONE and record.error is None
+    assert retried is not None and retried.status == DONE and retried.error is None
 
 
 class LeakyExecutor(PrimitiveExecutor):

@@ -19,6 +19,7 @@ def fez_full_model() -> NoiseModel:
     return NoiseModel.from_backend(snapshot_backend("FakeFez"))
 
 
+@pytest.mark.slow
 def test_reduced_model_equals_from_backend_on_active_qubits(fez_full_model):
     qubits = restrict_circuit(compiled("heron_r2", True)).qubits
     reduced = noise_model(load_profile("heron_r2"), qubits)

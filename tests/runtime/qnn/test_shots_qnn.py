@@ -54,6 +54,7 @@ def _ideal() -> ShotsQNN:
     return _qnn(executor, input_gradients=True, precision=1e-4)
 
 
+@pytest.mark.slow
 def test_parameter_shift_equals_exact_gradients_on_ideal_aer() -> None:
     qnn = _ideal()
     exact = TorchStatevectorQNN.from_model(_model(), input_gradients=True)
@@ -72,6 +73,7 @@ def test_parameter_shift_equals_exact_gradients_on_ideal_aer() -> None:
     assert np.abs(want_weights).max() > 0.1
 
 
+@pytest.mark.slow
 def test_parameter_shift_is_exact_for_r_and_rzz_gates_on_an_ion_target() -> None:
     # ion_all_to_all compiles to r(theta, phi), rz and rzz: theta and rzz angles shift.
     profile = load_profile("ion_all_to_all")
@@ -113,6 +115,7 @@ def _train(qnn: ShotsQNN, steps: int) -> list[float]:
     return losses
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("gradient", ["parameter-shift", "spsa"])
 def test_noisy_aer_training_reduces_the_loss(gradient: str) -> None:
     executor = AerExecutor(load_profile("heron_r2"), noisy=True, seed=3)
@@ -121,6 +124,7 @@ def test_noisy_aer_training_reduces_the_loss(gradient: str) -> None:
     assert min(losses[-2:]) < 0.6 * losses[0]
 
 
+@pytest.mark.slow
 def test_from_training_backend_builds_a_noisy_aer_network() -> None:
     qnn = ShotsQNN.from_model(
         _model(), backend=QNNBackend("aer-noisy", gradient="spsa", seed=1), input_gradients=True
@@ -131,6 +135,7 @@ def test_from_training_backend_builds_a_noisy_aer_network() -> None:
         ShotsQNN.from_model(_model(), backend=QNNBackend("exact"))
 
 
+@pytest.mark.slow
 def test_ibm_local_testing_mode_runs_a_training_step() -> None:
     executor = IBMExecutor.local("FakeFez", seed=5)
     qnn = _qnn(executor, input_gradients=True, precision=0.05)

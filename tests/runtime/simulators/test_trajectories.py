@@ -63,6 +63,7 @@ def _aer_fidelity(
     return float(np.real(np.trace(actual.data @ wanted.data)))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("kind", "num_words", "target", "traced"),
     [
@@ -186,6 +187,7 @@ def test_profile_noise_uses_medians() -> None:
     assert noise.idle == pytest.approx(2 * (1 - np.exp(-s.median_2q_duration / s.median_t2)))
 
 
+@pytest.mark.slow
 def test_custom_gates_sharing_a_name_are_read_separately() -> None:
     from runtime.simulators.trajectories import _compile, _run_batch
 
@@ -204,6 +206,7 @@ def test_custom_gates_sharing_a_name_are_read_separately() -> None:
     assert np.allclose(ours, Statevector(initial.statevector()).evolve(qc).data)
 
 
+@pytest.mark.slow
 def test_aer_noisy_circuit_is_the_reference_channel() -> None:
     circuit = qram_query_circuit("bucket-brigade", 2, seed=3)
     initial = qram_input(circuit, "one")

@@ -3,6 +3,7 @@ import pytest
 from runtime.study.definitions import STUDIES, execute_task, get_study
 
 
+@pytest.mark.slow
 def test_qlaci_context_error_is_zero_without_noise_and_grows_with_it() -> None:
     # The compiled circuit on Aer vs the independent numpy reference of the model.
     spec = get_study("qlaci-context")

@@ -16,6 +16,7 @@ from runtime.train.tasks import get_task
 FAMILY_TASK = {"needle": "needle-8", "digits": "digits-pixels", "series": "series-sine"}
 
 
+@pytest.mark.slow
 def test_every_baseline_maps_tokens_to_outputs_of_its_task():
     for family, models in BASELINES.items():
         task = get_task(FAMILY_TASK[family], train_size=4, test_size=4)
@@ -27,6 +28,7 @@ def test_every_baseline_maps_tokens_to_outputs_of_its_task():
             assert torch.isfinite(out).all()
 
 
+@pytest.mark.slow
 def test_digits_baselines_match_the_vit_parameter_count():
     for name in ("digits-rows", "digits-pixels"):
         info = get_task(name).info

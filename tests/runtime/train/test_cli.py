@@ -29,6 +29,7 @@ def test_list_names_every_task_and_its_models():
     assert "qlam" in digits and "qama" in digits and "lstm" in digits and "ssm" in digits
 
 
+@pytest.mark.slow
 def test_train_writes_its_files_and_resume_extends_the_run(tmp_path):
     out = tmp_path / "run"
     args = ["train", "needle-4", "--model", "mean-pool", "--seed", "1", "--out", str(out)]
@@ -85,6 +86,7 @@ def test_missing_ibm_credentials_is_one_line_exit_2(tmp_path, monkeypatch):
     assert len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_the_checkpoint_and_prints_the_resume_command(tmp_path, monkeypatch):
     real_epoch = loop._train_epoch
 
@@ -106,6 +108,7 @@ def test_ctrl_c_keeps_the_checkpoint_and_prints_the_resume_command(tmp_path, mon
     assert code == 0 and "epoch 3" in text
 
 
+@pytest.mark.slow
 def test_qrun_start_up_does_not_import_torch():
     probe = "import sys, runtime.cli; runtime.cli._build_parser(); print('torch' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)

@@ -9,13 +9,12 @@ from qiskit_machine_learning.connectors import TorchConnector
 from torch import nn
 
 from hardware_profiles.errors import JobError, ResourceError
-from qcompile.models.qama import local_energy
 from qcompile.models.qama_reference import qama_qubo_reference, qubo_energy_table
 from qcompile.models.qasa import qasa_reference_expectations
 from qcompile.models.qlaci_reference import qlaci_reference_expectations, split_qlaci_weights
 from qcompile.models.qlam_reference import qlam_reference_expectations
 from runtime.train.hybrid import (
-    HYBRID_MODELS,
+    HYBRIDS,
     QAMAAttention,
     QASAQuantumLayer,
     QLACIAttention,
@@ -23,12 +22,16 @@ from runtime.train.hybrid import (
     QLAMLayer,
     make_qnn,
 )
+from runtime.train.qubo_torch import local_energy
 from runtime.train.spec import QNNBackend, TaskInfo
 
 NEEDLE = TaskInfo("needle-4", "regression", seq_len=5, token_dim=8, output_dim=4)
 DIGITS_ROWS = TaskInfo("digits-rows", "classification", seq_len=8, token_dim=8, output_dim=10)
 SERIES = TaskInfo("series-sine", "forecast", seq_len=20, token_dim=1, output_dim=1)
-TASKS = {"qlaci": NEEDLE, "qlam": DIGITS_ROWS, "qasa": SERIES, "qama": DIGITS_ROWS}
+TASKS = {
+    name: {"needle": NEEDLE, "digits": DIGITS_ROWS, "series": SERIES}[spec.family]
+    for name, spec in HYBRIDS.items()
+}
 # QAMA's output jumps where a step changes the solver's ground state (the solution is
 # detached, so the gradient cannot see it); a small step keeps the ground state.
 STEP = {"qlaci": 1e-2, "qlam": 1e-2, "qasa": 1e-2, "qama": 1e-4}
@@ -60,10 +63,10 @@ def _circuit_weights(model: nn.Module) -> list[torch.Tensor]:
     return [m.weight for m in model.modules() if isinstance(m, TorchConnector)]
 
 
-@pytest.mark.parametrize("name", sorted(HYBRID_MODELS))
+@pytest.mark.parametrize("name", sorted(HYBRIDS))
 def test_hybrid_model_shapes_gradients_and_one_training_step(name: str) -> None:
     info = TASKS[name]
-    model = HYBRID_MODELS[name](info, QNNBackend(), 0)
+    model = HYBRIDS[name].build(info, QNNBackend(), 0)
     x, y = _sample(info, 8, seed=1)
     out = model(x)
     assert out.shape == (8, info.output_dim)
@@ -88,20 +91,20 @@ def test_hybrid_model_shapes_gradients_and_one_training_step(name: str) -> None:
 
 def test_factories_are_seeded() -> None:
     x, _ = _sample(NEEDLE, 4, seed=2)
-    first = HYBRID_MODELS["qlaci"](NEEDLE, QNNBackend(), 7)(x)
-    again = HYBRID_MODELS["qlaci"](NEEDLE, QNNBackend(), 7)(x)
-    other = HYBRID_MODELS["qlaci"](NEEDLE, QNNBackend(), 8)(x)
+    first = HYBRIDS["qlaci"].build(NEEDLE, QNNBackend(), 7)(x)
+    again = HYBRIDS["qlaci"].build(NEEDLE, QNNBackend(), 7)(x)
+    other = HYBRIDS["qlaci"].build(NEEDLE, QNNBackend(), 8)(x)
     torch.testing.assert_close(first, again)
     assert not torch.allclose(first, other)
 
 
-@pytest.mark.parametrize("name", sorted(HYBRID_MODELS))
+@pytest.mark.parametrize("name", sorted(HYBRIDS))
 def test_state_dict_restores_the_model(name: str) -> None:
     # Checkpoints hold every weight, circuit weights included.
     info = TASKS[name]
     x, _ = _sample(info, 3, seed=4)
-    saved = HYBRID_MODELS[name](info, QNNBackend(), 1)
-    restored = HYBRID_MODELS[name](info, QNNBackend(), 2)
+    saved = HYBRIDS[name].build(info, QNNBackend(), 1)
+    restored = HYBRIDS[name].build(info, QNNBackend(), 2)
     restored.load_state_dict(saved.state_dict())
     torch.testing.assert_close(restored(x), saved(x))
 
@@ -202,11 +205,12 @@ def test_bad_backends_are_one_line_errors() -> None:
     with pytest.raises(JobError, match="unknown training backend"):
         make_qnn(head.model_circuit, QNNBackend(name="gpu"))
     with pytest.raises(JobError, match="classical solver"):
-        HYBRID_MODELS["qama"](DIGITS_ROWS, QNNBackend(name="aer-noisy"), 0)
+        HYBRIDS["qama"].build(DIGITS_ROWS, QNNBackend(name="aer-noisy"), 0)
     with pytest.raises(ResourceError):
         QAMAAttention(6, 4)
 
 
+@pytest.mark.slow
 def test_shots_backend_runs_the_same_model() -> None:
     # Aer with heron_r2 noise and shots: close to the exact outputs, finite gradients.
     torch.manual_seed(0)

@@ -1,6 +1,7 @@
 """One QRAM construction's costs: analytic, counted on the built circuit, and compiled.
 
-This is what ``qcompile qram`` prints.
+This is what ``qcompile qram`` prints. It sits above :mod:`qcompile.qram` (constructions) and
+:mod:`qcompile.pipeline` (the compile path) and drives both, so neither imports it.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ import numpy as np
 from qiskit.circuit import ParameterVector
 
 from hardware_profiles.errors import ResourceError
+from qcompile.pipeline import CompileOptions, compile_circuit
 from qcompile.qram.base import QRAMResources, measure_resources
 from qcompile.qram.query import QRAMWords
 from qcompile.qram.registry import get_construction
 
 if TYPE_CHECKING:
     from hardware_profiles import DeviceProfile
-    from qcompile.pipeline import CompileOptions
     from qcompile.report import CompileReport
 
 __all__ = ["MAX_BUILD_ADDRESS_BITS", "QRAMCostReport", "qram_cost_report"]
@@ -139,8 +140,6 @@ def qram_cost_report(
             # Counted figures depend on the actual words; compare like with like.
             analytic = instance.count()
         if profile is not None:
-            from qcompile.pipeline import compile_circuit
-
             compiled = compile_circuit(circuit, profile, options).report
     elif profile is not None:
         raise ResourceError(
