@@ -7,7 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.qattn-installed
 
-.PHONY: demo test test-fast lint install clean
+.PHONY: demo test test-fast lint install clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,10 @@ test-fast: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(LINT_IMPORTS)
 	$(BIN)/python -m pytest -m "not slow"
+
+# The full fuzz corpus (tests/fuzz): 10,000 hostile and valid inputs; the last line is the summary.
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz --cases 10000
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ line (exit 1). ``QATTN_DEBUG=1`` re-raises instead, for a traceback.
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -15,7 +16,10 @@ from typing import NoReturn
 
 from hardware_profiles.errors import QattnError, ResourceError, one_line
 
-__all__ = ["OneLineParser", "parse_sizes", "run_command"]
+__all__ = ["SEED_MAX", "OneLineParser", "check_option", "parse_sizes", "run_command"]
+
+SEED_MAX = 2**63 - 1
+"""The largest seed a command accepts: every seeded library takes a signed 64-bit integer."""
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -123,3 +127,38 @@ def run_command(
             file=sys.stderr,
         )
         return 1
+
+
+def check_option(
+    value: float | None,
+    option: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    above: bool = False,
+    infinite: bool = False,
+) -> None:
+    """Refuses an option value before any work: NaN, infinity, or a value out of bounds.
+
+    Args:
+        value: the parsed value; None (an option left out) passes.
+        option: the option named in the error, e.g. ``"--shots"``.
+        minimum: the smallest value allowed. Defaults to None (no bound).
+        maximum: the largest value allowed. Defaults to None (no bound).
+        above: the value must be strictly above ``minimum``. Defaults to False.
+        infinite: ``inf`` is allowed (e.g. "no time limit"). Defaults to False.
+
+    Raises:
+        ResourceError: one line naming the option, the bound and the value.
+    """
+    if value is None:
+        return
+    if isinstance(value, float) and (
+        math.isnan(value) or (math.isinf(value) and not (infinite and value > 0))
+    ):
+        raise ResourceError(f"{option} must be a finite number, got {value}")
+    if minimum is not None and (value <= minimum if above else value < minimum):
+        relation = ">" if above else ">="
+        raise ResourceError(f"{option} must be {relation} {minimum:g}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ResourceError(f"{option} must be <= {_bound(int(maximum))}, got {value}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from pathlib import Path
@@ -15,6 +16,9 @@ from hardware_profiles.specs import FaultPolicy, GateSpec, LogicalSpec, Topology
 __all__ = [
     "BUILTIN_PROFILE_DIR",
     "DEFAULT_PROFILE",
+    "MAX_ALL_TO_ALL_QUBITS",
+    "MAX_PROFILE_BYTES",
+    "MAX_PROFILE_QUBITS",
     "PROFILE_PATH_ENV",
     "list_profiles",
     "load_profile",
@@ -23,6 +27,16 @@ __all__ = [
 
 BUILTIN_PROFILE_DIR = Path(__file__).parent / "data"
 PROFILE_PATH_ENV = "QATTN_PROFILE_PATH"
+
+MAX_PROFILE_QUBITS = 1 << 16
+"""The most qubits a profile's topology may have (65,536; ``heavy_hex_1k`` has 1,081). Its
+Target is built in memory, so a larger lattice would exhaust it."""
+
+MAX_ALL_TO_ALL_QUBITS = 512
+"""The most qubits of an ``all_to_all`` topology, whose Target holds every ordered pair."""
+
+MAX_PROFILE_BYTES = 1024 * 1024
+"""The largest profile TOML file read (1 MiB)."""
 
 _TABLES: dict[str, set[str]] = {
     "profile": {"name", "kind", "description", "notes"},
@@ -68,7 +82,9 @@ class _Fields:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ProfileError(f"{owner}.{key} must be a number, got {value!r}")
+            raise ProfileError(f"{owner}.{key} must be a number, got {value!r:.40}")
+        if not math.isfinite(value):
+            raise ProfileError(f"{owner}.{key} must be a finite number, got {value!r}")
         return float(value)
 
     @staticmethod
@@ -224,6 +240,14 @@ def _parse_topology(f: _Fields, topo: dict[str, Any]) -> TopologySpec:
         raise ProfileError(
             f"topology.num_qubits = {num_qubits} does not match the {kind} lattice ({derived})"
         )
+    # Checked before any Target is built: its size grows with the qubits (and, all to all,
+    # with their square), and an absurd lattice would exhaust memory instead of failing.
+    limit = MAX_ALL_TO_ALL_QUBITS if kind == "all_to_all" else MAX_PROFILE_QUBITS
+    if derived > limit:
+        shown = f"{derived:,}" if derived < 1 << 64 else "more than 2^64"
+        raise ProfileError(
+            f"the {kind} topology has {shown} qubits, more than the limit of {limit:,}"
+        )
     return TopologySpec(
         kind=kind,  # type: ignore[arg-type]
         num_qubits=derived,
@@ -235,13 +259,20 @@ def _parse_topology(f: _Fields, topo: dict[str, Any]) -> TopologySpec:
 
 def _read(path: Path) -> DeviceProfile:
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_PROFILE_BYTES + 1)
     except OSError as exc:
         raise ProfileError(f"{path}: cannot read profile ({exc.strerror or exc})") from None
+    if len(data) > MAX_PROFILE_BYTES:
+        raise ProfileError(f"{path}: profile exceeds the limit of {MAX_PROFILE_BYTES:,} bytes")
     try:
-        doc = tomllib.loads(text)
+        doc = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ProfileError(f"{path}: invalid TOML: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise ProfileError(f"{path}: invalid TOML: nested too deeply") from None
     try:
         return parse_profile(doc, source=str(path))
     except ProfileError as exc:

@@ -42,11 +42,13 @@ class FaultPolicy:
 
     Attributes:
         mode: ``"exclude"`` (default) removes faulty couplers from the Target so layout
-            and routing cannot use them, and leaves faulty qubits isolated (their
-            single-qubit gates stay so the Target remains complete, but no 2-qubit gate
-            reaches them). ``"penalize"`` keeps them with error 1.0, so noise-aware
-            layout passes avoid them where they can and the success estimate shows the
-            cost; routing may still use them. ``"keep"`` leaves the snapshot as is.
+            and routing cannot use them, and removes faulty qubits entirely (no
+            instruction of any kind is left on them; compiling never places a circuit
+            qubit there, and a circuit wider than the remaining qubits is refused).
+            ``"penalize"`` keeps them with error 1.0, so noise-aware layout passes avoid
+            them where they can and the success estimate shows the cost; routing may
+            still use them, and the compile report lists any it used. ``"keep"`` leaves
+            the snapshot as is (the report still lists faulty hardware used).
         max_two_qubit_error: threshold for couplers. Defaults to 0.5.
         max_one_qubit_error: threshold for single-qubit gates. Defaults to 0.5.
         max_readout_error: threshold for readout. Defaults to 0.5.

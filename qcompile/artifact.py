@@ -15,6 +15,12 @@ has always written: ``<name>.qpy`` (the circuit; profile, digest, versions and o
 Files are written atomically (temporary file, then rename), so an interrupted write never leaves
 a half-written artifact. Artifacts written before the digest was recorded still load (their
 digest is None).
+
+Loading treats every file as untrusted: sizes are checked before reading, the ``.qpy`` file must
+hold exactly one circuit (:func:`qcompile.circuit_io.load_qpy_circuit`) and the observables
+file valid Pauli terms on existing qubits with finite coefficients. QPY drops a delay's unit
+(Qiskit 2.6 reads every delay back in ``dt``), so delays in seconds, as compiled for a profile
+without ``dt``, are saved as placeholders and restored from ``metadata["qattn"]["delays"]``.
 """
 
 from __future__ import annotations
@@ -22,7 +28,9 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import math
 import os
+import stat
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,11 +40,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike
 from qiskit import ClassicalRegister, QuantumCircuit, qpy
+from qiskit.circuit import ControlFlowOp, Delay
+from qiskit.circuit.exceptions import CircuitError
 from qiskit.quantum_info import SparsePauliOp
 
 from hardware_profiles.errors import CircuitInputError, CompileError, one_line
 from hardware_profiles.identity import strong_id
-from qcompile.circuit_io import dumps_qasm3
+from qcompile.circuit_io import (
+    MAX_CIRCUIT_BYTES,
+    dumps_qasm3,
+    load_qpy_circuit,
+    read_limited,
+)
 from qcompile.report import CompileReport
 
 if TYPE_CHECKING:
@@ -340,7 +355,8 @@ class Artifact:
         if report is None:
             raise CompileError(f"artifact {self.name!r} has no compile report to save")
         paths = self.paths(out_dir)
-        circuit = self.circuit.copy()
+        delays: list[list[Any]] = []
+        circuit = _store_delays(self.circuit, [], delays)
         circuit.metadata = {
             **(circuit.metadata or {}),
             "qattn": {
@@ -349,6 +365,7 @@ class Artifact:
                 "provenance": report.provenance,
                 "versions": report.versions,
                 "options": report.options,
+                **({"delays": delays} if delays else {}),
             },
         }
         buffer = io.BytesIO()
@@ -393,15 +410,21 @@ class Artifact:
         The report and observables files are read when present; a bare ``.qpy`` file loads
         as an artifact without report or observables.
 
+        Every file is untrusted input: sizes are checked before reading, the QPY file must hold
+        exactly one circuit with a consistent layout and finite angles, and the observables
+        must be Pauli labels on existing qubits with finite coefficients.
+
         Raises:
             CircuitInputError: no such file, a directory without exactly one ``.qpy`` file,
-                an unreadable QPY file, or a malformed report or observables file.
+                an unreadable or inconsistent QPY file, or a malformed report or observables
+                file.
         """
-        qpy_path = _find_qpy(Path(path))
+        qpy_path = _find_qpy(path)
         circuit = _read_qpy(qpy_path)
         meta = (circuit.metadata or {}).get("qattn", {})
         if not isinstance(meta, dict):
             meta = {}
+        circuit = _restore_delays(circuit, meta.get("delays"), qpy_path)
         stem = qpy_path.name.removesuffix(".qpy")
         report, model = _read_report(qpy_path.with_name(f"{stem}.report.json"))
         logical, isa, document = _read_observables(
@@ -435,64 +458,237 @@ def _atomic_write(path: Path, data: bytes) -> None:
         raise
 
 
-def _find_qpy(path: Path) -> Path:
-    if path.is_dir():
-        found = sorted(path.glob("*.qpy"))
+def _find_qpy(path: str | os.PathLike[str]) -> Path:
+    # The path is used as given: ``x.qpy/`` names a directory and is refused, as the OS does.
+    text = os.fspath(path)
+    if os.path.isdir(text):
+        found = sorted(Path(text).glob("*.qpy"))
         if len(found) != 1:
             what = "no .qpy file" if not found else f"{len(found)} .qpy files; name one"
-            raise CircuitInputError(f"{path}: {what}")
+            raise CircuitInputError(f"{text}: {what}")
         return found[0].resolve()
-    if not path.is_file():
-        raise CircuitInputError(f"{path}: no such artifact file or directory")
-    return path.resolve()
+    try:
+        mode = os.stat(text).st_mode
+    except FileNotFoundError:
+        raise CircuitInputError(f"{text}: no such artifact file or directory") from None
+    except OSError as exc:
+        raise CircuitInputError(
+            f"{text}: no such artifact file or directory ({exc.strerror or exc})"
+        ) from None
+    if not stat.S_ISREG(mode):
+        raise CircuitInputError(f"{text}: not a regular file")
+    return Path(text).resolve()
 
 
 def _read_qpy(path: Path) -> QuantumCircuit:
+    data = read_limited(path, MAX_CIRCUIT_BYTES, "QPY file")
     try:
-        with open(path, "rb") as handle:
-            circuits = qpy.load(handle)
-        circuit = circuits[0]
-    except Exception as exc:  # QPY raises many types on malformed input
+        circuit = load_qpy_circuit(data, str(path))
+    except CircuitInputError as exc:
+        reason = str(exc).removeprefix(f"{path}: ")
         raise CircuitInputError(
-            f"{path}: not a readable QPY circuit ({one_line(exc, 200)})"
+            f"{path}: not a readable QPY circuit ({one_line(reason, 200)})"
         ) from None
-    if not isinstance(circuit, QuantumCircuit):
-        raise CircuitInputError(f"{path}: not a readable QPY circuit (a schedule, not a circuit)")
     return circuit
 
 
+def _store_delays(
+    circuit: QuantumCircuit, at: list[int], delays: list[list[Any]]
+) -> QuantumCircuit:
+    """The circuit with its delays in seconds (``s``, ``ns``...) as ``Delay(0, "dt")``.
+
+    QPY (Qiskit 2.6) drops a delay's unit and reads every duration back as ``dt``, which must
+    be an integer: a delay in seconds, as compiled for a profile without ``dt``, would make
+    the file unreadable. Each replaced delay is recorded in ``delays`` as ``[path, duration,
+    unit]`` (``path``: instruction indices, through control-flow block indices) for
+    :func:`_restore_delays`. Returns ``circuit`` itself when it has no such delay.
+    """
+    replaced: dict[int, Any] = {}
+    for index, instruction in enumerate(circuit.data):
+        operation = instruction.operation
+        if isinstance(operation, Delay) and operation.unit != "dt":
+            duration = operation.params[0]
+            if isinstance(duration, int | float) and not isinstance(duration, bool):
+                delays.append([[*at, index], float(duration), operation.unit])
+                replaced[index] = Delay(0, "dt")
+        elif isinstance(operation, ControlFlowOp):
+            blocks = [
+                _store_delays(block, [*at, index, k], delays)
+                for k, block in enumerate(operation.blocks)
+            ]
+            if any(new is not old for new, old in zip(blocks, operation.blocks, strict=True)):
+                replaced[index] = operation.replace_blocks(blocks)
+    return _with_operations(circuit, replaced) if replaced else circuit
+
+
+def _with_operations(circuit: QuantumCircuit, replaced: Mapping[int, Any]) -> QuantumCircuit:
+    # Rebuilt rather than assigned through circuit.data[i]: Qiskit 2.6 panics when a
+    # control-flow instruction is replaced in place.
+    rebuilt = circuit.copy_empty_like()
+    for index, instruction in enumerate(circuit.data):
+        operation = replaced.get(index)
+        rebuilt._append(
+            instruction if operation is None else instruction.replace(operation=operation)
+        )
+    return rebuilt
+
+
+def _restore_delays(circuit: QuantumCircuit, delays: Any, path: Path) -> QuantumCircuit:
+    """The circuit with the delays :func:`_store_delays` recorded put back."""
+    if not delays:
+        return circuit
+    try:
+        for where, duration, unit in delays:
+            circuit = _put_delay(circuit, list(where), Delay(float(duration), str(unit)))
+    except (TypeError, ValueError, IndexError, AttributeError, CircuitError) as exc:
+        raise CircuitInputError(
+            f"{path}: not a readable QPY circuit (bad delay record: {one_line(exc, 100)})"
+        ) from None
+    return circuit
+
+
+def _put_delay(circuit: QuantumCircuit, where: list[int], delay: Delay) -> QuantumCircuit:
+    index = int(where[0])
+    if not 0 <= index < len(circuit.data):
+        raise IndexError(f"no instruction {index}")
+    operation = circuit.data[index].operation
+    if len(where) == 1:
+        if not isinstance(operation, Delay):
+            raise ValueError(f"instruction {index} is {operation.name}, not a delay")
+        return _with_operations(circuit, {index: delay})
+    if not isinstance(operation, ControlFlowOp) or len(where) < 3:
+        raise ValueError(f"instruction {index} has no blocks")
+    blocks = list(operation.blocks)
+    block = int(where[1])
+    if not 0 <= block < len(blocks):
+        raise IndexError(f"no block {block}")
+    blocks[block] = _put_delay(blocks[block], where[2:], delay)
+    return _with_operations(circuit, {index: operation.replace_blocks(blocks)})
+
+
 _REPORT_FIELDS = {f.name for f in dataclasses.fields(CompileReport)}
+_JSON_LIMIT = 16 * 1024 * 1024
+"""The largest report or observables file read (16 MiB)."""
+
+
+def _exists(path: Path) -> bool:
+    """Whether a sibling file exists; a name the OS cannot hold (too long) does not."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        data = read_limited(path, _JSON_LIMIT, f"{what} file")
+        return json.loads(data)
+    except CircuitInputError as exc:
+        raise CircuitInputError(
+            f"malformed {what} ({str(exc).removeprefix(f'{path}: ')})"
+        ) from None
+    except RecursionError:
+        raise CircuitInputError(f"malformed {what} (nested too deeply)") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
+        raise CircuitInputError(f"malformed {what} ({one_line(exc, 200)})") from None
 
 
 def _read_report(path: Path) -> tuple[CompileReport | None, dict[str, Any] | None]:
-    if not path.is_file():
+    if not _exists(path):
         return None, None
     try:
-        document = json.loads(path.read_text())
+        document = _read_json(path, "report")
+        if not isinstance(document, dict):
+            raise CircuitInputError(f"malformed report (a JSON {type(document).__name__})")
         fields = {k: v for k, v in document.items() if k in _REPORT_FIELDS}
         if fields.get("log10_success_probability") is None:
             fields["log10_success_probability"] = float("-inf")
         report = CompileReport(**fields)
-    except (OSError, ValueError, TypeError, AttributeError) as exc:
+    except CircuitInputError as exc:
+        raise CircuitInputError(f"{path}: {exc}") from None
+    except (ValueError, TypeError, AttributeError, RecursionError) as exc:
         raise CircuitInputError(f"{path}: malformed report ({one_line(exc, 200)})") from None
     model = document.get("model")
     return report, model if isinstance(model, dict) else None
 
 
+_PAULI = frozenset("IXYZ")
+
+
+def _count_field(document: dict[str, Any], key: str, maximum: int) -> int:
+    value = document.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        raise CircuitInputError(f"{key} must be an integer in [0, {maximum}], got {value!r:.40}")
+    return value
+
+
+def _parse_observable(terms: Any, num_qubits: int, where: str) -> SparsePauliOp:
+    """One observable from ``[[label, qubits, [re, im]], ...]``, every field checked."""
+    if not isinstance(terms, list) or not terms:
+        raise CircuitInputError(f"{where} must be a non-empty list of terms")
+    parsed = []
+    for t, term in enumerate(terms):
+        at = f"{where} term {t}"
+        if not isinstance(term, list) or len(term) != 3:
+            raise CircuitInputError(f"{at} must be [label, qubits, [re, im]]")
+        label, qubits, coeff = term
+        if not isinstance(label, str) or not set(label) <= _PAULI:
+            raise CircuitInputError(f"{at}: Pauli label must use I, X, Y, Z, got {label!r:.40}")
+        if (
+            not isinstance(qubits, list)
+            or len(qubits) != len(label)
+            or not all(isinstance(q, int) and not isinstance(q, bool) for q in qubits)
+        ):
+            raise CircuitInputError(f"{at}: qubits must be {len(label)} integers")
+        for q in qubits:
+            if not 0 <= q < num_qubits:
+                raise CircuitInputError(f"{at}: qubit {str(q)[:40]} is outside 0..{num_qubits - 1}")
+        if len(set(qubits)) != len(qubits):
+            raise CircuitInputError(f"{at}: a qubit appears twice")
+        if (
+            not isinstance(coeff, list)
+            or len(coeff) != 2
+            or not all(isinstance(c, int | float) and not isinstance(c, bool) for c in coeff)
+            or not all(math.isfinite(c) for c in coeff)
+        ):
+            raise CircuitInputError(f"{at}: coefficient must be two finite numbers [re, im]")
+        parsed.append((label, qubits, complex(coeff[0], coeff[1])))
+    return SparsePauliOp.from_sparse_list(parsed, num_qubits)
+
+
 def _read_observables(
     path: Path, num_qubits: int
 ) -> tuple[tuple[SparsePauliOp, ...], tuple[SparsePauliOp, ...], dict[str, Any]]:
-    if not path.is_file():
+    if not _exists(path):
         return (), (), {}
     try:
-        document = json.loads(path.read_text())
-        isa = tuple(_from_sparse(terms, num_qubits) for terms in document["isa"])
-        logical = tuple(
-            _from_sparse(terms, int(document["num_logical_qubits"]))
-            for terms in document.get("logical", [])
+        document = _read_json(path, "observables")
+        if not isinstance(document, dict):
+            raise CircuitInputError(f"malformed observables (a JSON {type(document).__name__})")
+        isa_list = document.get("isa")
+        if not isinstance(isa_list, list):
+            raise CircuitInputError("malformed observables ('isa' must be a list)")
+        logical_list = document.get("logical", [])
+        if not isinstance(logical_list, list):
+            raise CircuitInputError("malformed observables ('logical' must be a list)")
+        if logical_list and len(logical_list) != len(isa_list):
+            raise CircuitInputError(
+                f"malformed observables ({len(logical_list)} logical, {len(isa_list)} isa)"
+            )
+        num_logical = _count_field(document, "num_logical_qubits", num_qubits)
+        isa = tuple(
+            _parse_observable(terms, num_qubits, f"isa observable {k}")
+            for k, terms in enumerate(isa_list)
         )
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise CircuitInputError(f"{path}: malformed observables ({exc})") from None
+        logical = tuple(
+            _parse_observable(terms, num_logical, f"logical observable {k}")
+            for k, terms in enumerate(logical_list)
+        )
+    except CircuitInputError as exc:
+        message = str(exc)
+        if not message.startswith("malformed observables"):
+            message = f"malformed observables ({message})"
+        raise CircuitInputError(f"{path}: {message}") from None
     return logical, isa, document
 
 

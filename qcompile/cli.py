@@ -17,7 +17,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from hardware_profiles import DEFAULT_PROFILE
-from hardware_profiles.cli_support import OneLineParser, parse_sizes, run_command
+from hardware_profiles.cli_support import (
+    SEED_MAX,
+    OneLineParser,
+    check_option,
+    parse_sizes,
+    run_command,
+)
 from qcompile.models.catalog import ESTIMATE_MODELS, MODEL_NAMES
 from qcompile.pipeline import CompileOptions
 from qcompile.qram.registry import CONSTRUCTIONS
@@ -156,7 +162,22 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _check_names(args: argparse.Namespace, *options: str) -> None:
+    from hardware_profiles.errors import ResourceError
+
+    for option in options:
+        value = getattr(args, option.lstrip("-").replace("-", "_"), None)
+        if value is not None and not value.strip():
+            raise ResourceError(f"{option} needs a name, got an empty one")
+
+
 def _options(args: argparse.Namespace) -> CompileOptions:
+    # Every value is checked before any work: NaN, infinity and impossible sizes never get
+    # as far as a library that would misread them.
+    _check_names(args, "--profile", "--layout-method", "--routing-method", "--qram")
+    check_option(args.seed, "--seed", minimum=0, maximum=SEED_MAX)
+    check_option(args.equivalence_max_qubits, "--equivalence-max-qubits", minimum=0)
+    check_option(args.equivalence_timeout, "--equivalence-timeout", minimum=0, above=True)
     return CompileOptions(
         optimization_level=args.optimization_level,
         seed=args.seed,
@@ -207,6 +228,13 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from qcompile.models.catalog import ModelSpec, build_model
 
     options = _options(args)
+    # Built circuits are real QuantumCircuits: sizes past these never fit any profile.
+    check_option(args.seq_len, "--seq-len", minimum=1, maximum=2**16)
+    check_option(args.layers, "--layers", minimum=0, maximum=1024)
+    check_option(args.heads, "--heads", minimum=1, maximum=1024)
+    check_option(args.width, "--width", minimum=1, maximum=1024)
+    check_option(args.top_k, "--top-k", minimum=0)
+    check_option(args.model_seed, "--model-seed", minimum=0, maximum=SEED_MAX)
     if args.model == "qlaci" and options.qram is None:
         options = dataclasses.replace(options, qram="multiplexer")
     spec = ModelSpec(
@@ -252,6 +280,10 @@ def _cmd_profiles(args: argparse.Namespace) -> int:
 def _cmd_qram(args: argparse.Namespace) -> int:
     from qcompile.qram_report import qram_cost_report
 
+    options = _options(args)
+    check_option(args.address_bits, "--address-bits", minimum=0)
+    check_option(args.word_bits, "--word-bits", minimum=1, maximum=1024)
+    check_option(args.words_seed, "--words-seed", minimum=0, maximum=SEED_MAX)
     profile = None
     if args.profile is not None:
         from hardware_profiles import load_profile
@@ -263,7 +295,7 @@ def _cmd_qram(args: argparse.Namespace) -> int:
         args.word_bits,
         args.mode,
         profile=profile,
-        options=_options(args),
+        options=options,
         seed=args.words_seed,
     )
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.to_text())
@@ -281,7 +313,7 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
 
     sizes = seq_lens(args.seq_len, "--seq-len")
     kinds = list(QRAM_KINDS) if args.qram == "all" else [k for k in args.qram.split(",") if k]
-    if args.head_dim < 1 or args.compile_max_qubits < 0 or args.time_budget < 0:
+    if args.head_dim < 1 or args.compile_max_qubits < 0 or not args.time_budget >= 0:
         raise ResourceError("--head-dim must be >= 1; --compile-max-qubits, --time-budget >= 0")
     qdk_sizes = [] if args.qdk_seq_len == "none" else seq_lens(args.qdk_seq_len, "--qdk-seq-len")
     report = estimate(

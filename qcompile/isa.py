@@ -2,7 +2,9 @@
 
 Aer's local execution path does not run IBM's ISA validation, so a circuit that is
 not ISA would run locally and fail (or silently differ) on hardware. qattn runs this
-check on every compile result.
+check on every compile result. It compares operations, not names: a user-defined gate
+called ``ecr`` is not the device's ECR (:func:`qcompile.shadowed_gates.impostor_reference`),
+although IBM's ``is_isa_circuit`` accepts it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from qiskit.circuit import ControlFlowOp, ParameterExpression
 from qiskit.transpiler import Target
 
 from hardware_profiles.errors import IsaError
+from qcompile.shadowed_gates import impostor_reference
 
 __all__ = ["check_isa", "isa_violations"]
 
@@ -22,8 +25,10 @@ def isa_violations(circuit: QuantumCircuit, target: Target, limit: int = 20) -> 
     """Lists the ways ``circuit`` is not an ISA circuit for ``target``.
 
     Checks the width (ISA circuits act on the device's physical qubits), that every
-    instruction name is in the Target, is supported on exactly those physical qubits,
-    and, for fixed-angle Target instructions, with those parameters. Control-flow
+    instruction name is in the Target, that the operation is the Target's operation of that
+    name (its class and its numbers of qubits, clbits and parameters, not a user gate that
+    borrows the name), is supported on exactly those physical qubits, and, for fixed-angle
+    Target instructions, with those parameters. Control-flow
     blocks are checked recursively on the physical qubits they are placed on.
 
     Args:
@@ -69,6 +74,12 @@ def _walk(
             continue
         if name not in target.operation_names:
             problems.append(f"{name} on {list(qargs)}: not in the target's instruction set")
+            continue
+        if impostor_reference(operation, target) is not None:
+            problems.append(
+                f"{name} on {list(qargs)}: a user-defined gate named {name!r}, not the "
+                f"target's {name}"
+            )
             continue
         params = list(operation.params)
         fixed = _fixed_params(target, name)

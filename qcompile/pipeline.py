@@ -23,16 +23,24 @@ from qiskit.transpiler import Layout, PassManager, Target, generate_preset_pass_
 from qiskit.transpiler.preset_passmanagers.plugin import list_stage_plugins
 
 from hardware_profiles.errors import CompileError, EquivalenceError, IsaError, one_line
+from hardware_profiles.faults import FaultReport, usable_qubits
 from hardware_profiles.versions import versions
 from qcompile.artifact import Artifact, model_facts
+from qcompile.delays import align_delays
 from qcompile.equivalence import EquivalenceResult, active_qubits, check_equivalence
+from qcompile.excluded_qubits import AvoidExcludedQubits, check_connectivity, check_width
 from qcompile.isa import isa_violations
 from qcompile.report import (
     CompileReport,
+    circuit_depth,
     estimate_success_probability,
-    is_two_qubit,
+    gate_counts,
+    has_control_flow,
+    iter_instructions,
+    two_qubit_count,
     two_qubit_depth,
 )
+from qcompile.shadowed_gates import inline_shadowed_gates
 
 if TYPE_CHECKING:
     from qiskit.transpiler import StagedPassManager
@@ -170,6 +178,7 @@ class _Device:
     provenance: dict[str, str | None]
     profile: str | None  # the profile's name; None for a bare Target
     digest: str | None  # DeviceProfile.digest(); None for a bare Target
+    faults: FaultReport | None = None  # the profile's faulty hardware; None for a bare Target
 
 
 def _device(profile: DeviceProfile | Target) -> _Device:
@@ -189,6 +198,7 @@ def _device(profile: DeviceProfile | Target) -> _Device:
         provenance=profile.provenance(),
         profile=profile.name,
         digest=profile.digest(),
+        faults=profile.fault_report(),
     )
 
 
@@ -202,7 +212,9 @@ def preset_pass_manager(
 
     With ``options.qram`` set, QRAM lowering runs as the ``pre_init`` stage; with
     ``options.known_zero_inputs`` set, the known-``|0>`` analysis is the ``pre_layout`` stage
-    and the swap rewrite the ``post_routing`` stage.
+    and the swap rewrite the ``post_routing`` stage. When the Target has qubits with no
+    instruction (excluded as faulty), the ``post_layout`` stage moves circuit qubits off them
+    (:class:`qcompile.excluded_qubits.AvoidExcludedQubits`).
 
     Args:
         profile: the device profile, or a bare Qiskit Target.
@@ -218,6 +230,9 @@ def preset_pass_manager(
         layout_method=options.layout_method,
         routing_method=options.routing_method,
     )
+    if len(usable_qubits(target)) < (target.num_qubits or 0):
+        device = "the target" if isinstance(profile, Target) else profile.name
+        pass_manager.post_layout = PassManager([AvoidExcludedQubits(target, device)])
     if options.known_zero_inputs is not None:
         from qcompile.qram.known_zero import KnownZeroAnalysis, KnownZeroSwaps
 
@@ -271,20 +286,24 @@ def compile_circuit(
     Returns:
         The ISA circuit, its report and the artifact holding both.
 
+    A gate the circuit defines under a native or standard gate's name (``gate ecr a, b
+    { cx a, b; }``) is inlined first (:func:`qcompile.shadowed_gates.inline_shadowed_gates`),
+    so the result holds only the device's own gates and is checked against the user's
+    definition.
+
     Raises:
-        CompileError: the circuit is wider than the device or cannot be translated.
+        CompileError: the circuit is wider than the device's usable (not faulty-excluded)
+            qubits or cannot be translated.
         IsaError: the result fails our ISA check (a bug in a pass).
         EquivalenceError: the result is not equivalent to the input (a bug in a pass).
     """
     options = options or CompileOptions()
     device = _device(profile)
     target = device.target
-    device_qubits = target.num_qubits or 0
-    if circuit.num_qubits > device_qubits:
-        raise CompileError(
-            f"circuit {circuit.name!r} needs {circuit.num_qubits} qubits but profile "
-            f"{device.name!r} has {device_qubits}"
-        )
+    check_width(circuit.num_qubits, target, device.name, circuit.name)
+    faults = device.faults
+    excluded = faults is not None and faults.mode == "exclude" and bool(faults.couplers)
+    check_connectivity(circuit, target, device.name, excluded)
     if device.kind == "fault_tolerant" and circuit.parameters:
         raise CompileError(
             f"circuit {circuit.name!r} has {circuit.num_parameters} free parameters; the "
@@ -293,7 +312,9 @@ def compile_circuit(
         )
     start = time.perf_counter()
     try:
-        compiled = _best_compilation(circuit, profile, target, options)
+        source = inline_shadowed_gates(circuit, target)  # the user's gates, not name-alikes
+        source = align_delays(source, target)  # on the device's timing grid
+        compiled = _best_compilation(source, profile, target, options)
     except CompileError:
         raise
     except Exception as exc:  # the transpiler raises many types; all mean "cannot compile"
@@ -311,7 +332,7 @@ def compile_circuit(
         )
     elif options.equivalence_max_qubits:
         equivalence = check_equivalence(
-            circuit,
+            source,
             compiled,
             max_qubits=options.equivalence_max_qubits,
             seed=options.seed,
@@ -322,7 +343,8 @@ def compile_circuit(
     if equivalence.status == "not_equivalent":
         raise EquivalenceError(
             f"compiled {circuit.name!r} is not equivalent to the input "
-            f"({equivalence.method}: {equivalence.detail})"
+            f"({equivalence.method}, {equivalence.notion.replace('_', ' ')}: "
+            f"{equivalence.detail})"
         )
     report = _build_report(circuit, compiled, device, options, compile_time, equivalence)
     artifact = Artifact.from_compiled(
@@ -423,7 +445,10 @@ def _build_report(
         final = [int(q) for q in layout.final_index_layout(filter_ancillas=True)]
     else:
         initial = final = list(range(logical.num_qubits))
-    counts: dict[str, Any] = dict(compiled.count_ops())
+    counts = gate_counts(compiled)
+    faulty_qubits, faulty_couplers = (
+        device.faults.used_in(compiled) if device.faults is not None else ((), ())
+    )
     return CompileReport(
         circuit_name=logical.name,
         profile=device.name,
@@ -434,16 +459,16 @@ def _build_report(
         active_qubits=len(active_qubits(compiled)),
         registers={reg.name: reg.size for reg in logical.qregs},
         parameters=parameter_groups(logical),
-        logical_gate_counts={k: int(v) for k, v in logical.count_ops().items()},
+        logical_gate_counts=gate_counts(logical),
         gate_counts={k: int(v) for k, v in counts.items()},
-        two_qubit_gates=sum(1 for inst in compiled.data if is_two_qubit(inst)),
-        depth=int(compiled.depth()),
+        two_qubit_gates=two_qubit_count(compiled),
+        depth=circuit_depth(compiled) if has_control_flow(compiled) else int(compiled.depth()),
         two_qubit_depth=two_qubit_depth(compiled),
         duration_s=duration,
         success_probability=success,
         log10_success_probability=log10_success,
         instructions_without_error_data=unknown,
-        measured=any(inst.operation.name == "measure" for inst in compiled.data),
+        measured=any(inst.operation.name == "measure" for inst, _ in iter_instructions(compiled)),
         initial_layout=initial,
         final_layout=final,
         equivalence=asdict(equivalence),
@@ -451,4 +476,6 @@ def _build_report(
         options=asdict(options),
         versions=versions(),
         provenance=device.provenance,
+        faulty_qubits_used=list(faulty_qubits),
+        faulty_couplers_used=[list(pair) for pair in faulty_couplers],
     )

@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hardware_profiles.cli_support import OneLineParser, run_command
-from hardware_profiles.errors import JobError
+from hardware_profiles.cli_support import SEED_MAX, OneLineParser, check_option, run_command
+from hardware_profiles.errors import JobError, ResourceError
 from runtime.execution.artifact_runs import RunOutcome, RunRequest, make_executor
 
 if TYPE_CHECKING:
@@ -38,6 +38,9 @@ if TYPE_CHECKING:
 __all__ = ["main", "make_executor"]
 
 PROG = "qrun"
+
+MAX_SHOTS = 2**30
+"""The most shots one request may ask for (2^30, about 10^9): past it a count is a typo."""
 
 
 def _add_store(parser: argparse.ArgumentParser) -> None:
@@ -115,7 +118,16 @@ def _say(message: str) -> None:
 
 
 def _request(args: argparse.Namespace) -> RunRequest:
-    """The run the ``sample`` / ``estimate`` flags ask for."""
+    """The run the ``sample`` / ``estimate`` flags ask for (every value checked first)."""
+    for option in ("--profile", "--ibm", "--local-ibm", "--parameters"):
+        value = getattr(args, option.lstrip("-").replace("-", "_"))
+        if value is not None and not value.strip():
+            raise ResourceError(f"{option} needs a value, got an empty one")
+    check_option(getattr(args, "shots", None), "--shots", minimum=1, maximum=MAX_SHOTS)
+    check_option(getattr(args, "precision", None), "--precision", minimum=0, above=True)
+    check_option(args.noise_scale, "--noise-scale", minimum=0)
+    check_option(args.seed, "--seed", minimum=0, maximum=SEED_MAX)
+    check_option(args.random_parameters, "--random-parameters", minimum=0, maximum=SEED_MAX)
     if args.ibm is not None:
         mode, backend = "ibm", args.ibm
     elif args.local_ibm is not None:
@@ -201,6 +213,7 @@ def _record_line(record: Any) -> str:
 def _cmd_jobs(args: argparse.Namespace) -> int:
     from runtime.execution.jobstore import JobStore
 
+    check_option(args.limit, "--limit", minimum=0)
     with JobStore(args.store) as store:
         records = store.records(args.limit)
     if args.json:
@@ -233,8 +246,9 @@ def _cmd_result(args: argparse.Namespace) -> int:
     if record.status != DONE or record.result is None:
         if "command" not in record.spec:
             raise JobError(f"request {record.key[:12]} is {record.status} and was not made by qrun")
+        request = RunRequest.from_spec(record.spec)  # a bad spec fails before the progress line
         _say(f"request {record.key[:12]} is {record.status}; resuming it")
-        return _run_and_print(RunRequest.from_spec(record.spec), args.store, args.json, False)
+        return _run_and_print(request, args.store, args.json, False)
     result = result_from_json(record.result)
     if args.json:
         print(json.dumps({**record.to_dict(with_result=False), "result": record.result}))

@@ -8,9 +8,12 @@ gate duration; success = (1 - e2q)^(2q gates) x (1 - e1q)^(1q gates) with median
 (idling and crosstalk ignored, so optimistic). Fault-tolerant profiles get the surface-code
 figures of :mod:`qcompile.estimate.surface_code` instead of success probabilities.
 
-Compilation runs in spawned worker processes under a time budget: a worker that runs out of
-time is stopped and the larger sizes fall back to analytic figures. Which sizes got compiled
-therefore depends on machine speed; the figures of a compiled size do not.
+Compilation runs in spawned worker processes. The smallest sizes of every (QRAM kind, profile)
+(``compile_at_least``, default one) are always compiled, however long they take; then a time
+budget applies to the rest: a worker that runs out of time is stopped and the larger sizes
+fall back to analytic figures. Which of the larger sizes got compiled therefore depends on
+machine speed; which of the smallest did does not, and neither do the figures of a compiled
+size.
 """
 
 from __future__ import annotations
@@ -209,8 +212,16 @@ def _analytic_row(model: str, n: int, kind: str, prof: ProfileFigures, note: str
     )
 
 
-def _compile_worker(tasks: Any, out: Any) -> None:  # pragma: no cover - worker process
-    """Compiles (model, N, kind, profile) tasks until told to stop; puts figures on ``out``."""
+_Task = tuple[str, int, str, str]  # model, N, QRAM kind, profile
+_Figures = tuple[int, int, dict[str, Any]]  # logical width, lowered CX count, device figures
+
+
+def _compile_worker(wid: int, tasks: Any, out: Any) -> None:  # pragma: no cover - worker
+    """Compiles (model, N, kind, profile) tasks until told to stop; puts figures on ``out``.
+
+    Says ``("start", wid, (n, kind, profile))`` before each task, then ``("done", ...)`` with
+    the figures, or with None if the compile raised, so the caller knows every task's fate.
+    """
     import numpy as np
 
     from qcompile.pipeline import CompileOptions, compile_circuit
@@ -222,18 +233,24 @@ def _compile_worker(tasks: Any, out: Any) -> None:  # pragma: no cover - worker 
         if task is None:
             return
         model, n, kind, profile_name = task
-        qram = kind if kind != "-" else None
-        built = build_model(ModelSpec(model, n))
-        # Gate counts do not depend on the angle values; binding them avoids Qiskit's
-        # symbolic global-phase blow-up in BasisTranslator (Qiskit issue #16520), which
-        # stalls symbolic bucket-brigade and select-swap lowerings.
-        circuit = built.bind(
-            rng.uniform(0, np.pi, len(built.inputs)), rng.uniform(0, np.pi, len(built.weights))
-        )
-        circuit.name = built.circuit.name
-        low = qram_lowering_pass_manager(qram).run(circuit) if qram else circuit
-        options = CompileOptions(qram=qram, equivalence_max_qubits=0)
-        rep = compile_circuit(circuit, load_profile(profile_name), options).report
+        out.put(("start", wid, (n, kind, profile_name), None))
+        try:
+            qram = kind if kind != "-" else None
+            built = build_model(ModelSpec(model, n))
+            # Gate counts do not depend on the angle values; binding them avoids Qiskit's
+            # symbolic global-phase blow-up in BasisTranslator (Qiskit issue #16520), which
+            # stalls symbolic bucket-brigade and select-swap lowerings.
+            circuit = built.bind(
+                rng.uniform(0, np.pi, len(built.inputs)),
+                rng.uniform(0, np.pi, len(built.weights)),
+            )
+            circuit.name = built.circuit.name
+            low = qram_lowering_pass_manager(qram).run(circuit) if qram else circuit
+            options = CompileOptions(qram=qram, equivalence_max_qubits=0)
+            rep = compile_circuit(circuit, load_profile(profile_name), options).report
+        except Exception:  # the size falls back to analytic figures
+            out.put(("done", wid, (n, kind, profile_name), None))
+            continue
         figures = {
             "qubits": rep.active_qubits,
             "two_qubit_gates": rep.two_qubit_gates,
@@ -242,45 +259,70 @@ def _compile_worker(tasks: Any, out: Any) -> None:  # pragma: no cover - worker 
             "duration_s": rep.duration_s,
             "success_probability": rep.success_probability,
         }
-        out.put((n, kind, profile_name, low.num_qubits, lowered_cx_count(low), figures))
+        result = (low.num_qubits, lowered_cx_count(low), figures)
+        out.put(("done", wid, (n, kind, profile_name), result))
 
 
 def _compile_all(
-    jobs: list[tuple[str, list[int], str, str]], time_budget: float, workers: int = 2
-) -> dict[tuple[int, str, str], tuple[int, int, dict[str, Any]]]:
-    """Compiles in worker processes until ``time_budget`` runs out; returns what finished.
+    jobs: list[tuple[str, list[int], str, str]],
+    time_budget: float,
+    compile_at_least: int = 1,
+    workers: int = 2,
+) -> dict[tuple[int, str, str], _Figures]:
+    """Compiles in worker processes; returns what finished.
 
-    Tasks run smallest N first across all kinds, so a tight budget still compiles the
-    small sizes of every kind; workers still busy at the deadline are terminated (a
-    stalled compile cannot hold the report hostage).
+    The smallest ``compile_at_least`` sizes of every job (a QRAM kind on a profile) run
+    first and are always waited for; the rest run smallest N first across all kinds until
+    ``time_budget`` seconds from the start have passed *and* those sizes are done. Workers
+    still busy then are terminated (a stalled large compile cannot hold the report hostage).
+    A compile that fails, or whose worker dies, falls back to analytic figures.
     """
-    results: dict[tuple[int, str, str], tuple[int, int, dict[str, Any]]] = {}
+    results: dict[tuple[int, str, str], _Figures] = {}
     if not jobs or time_budget <= 0:
         return results
     deadline = time.monotonic() + time_budget
+    must = {
+        (n, kind, prof)
+        for _, sizes, kind, prof in jobs
+        for n in sorted(sizes)[: max(compile_at_least, 0)]
+    }
+    ordered: list[_Task] = sorted(
+        ((model, n, kind, prof) for model, sizes, kind, prof in jobs for n in sizes),
+        key=lambda task: ((task[1], task[2], task[3]) not in must, task[1]),
+    )
     ctx = mp.get_context("spawn")  # fork after Qiskit's Rust threads start is unsafe
     tasks, out = ctx.Queue(), ctx.Queue()
-    ordered = sorted(
-        ((model, n, kind, prof) for model, sizes, kind, prof in jobs for n in sizes),
-        key=lambda task: task[1],
-    )
     for task in ordered:
         tasks.put(task)
     for _ in range(workers):
         tasks.put(None)
     procs = [
-        ctx.Process(target=_compile_worker, args=(tasks, out), daemon=True) for _ in range(workers)
+        ctx.Process(target=_compile_worker, args=(wid, tasks, out), daemon=True)
+        for wid in range(workers)
     ]
     for proc in procs:
         proc.start()
-    while len(results) < len(ordered) and time.monotonic() < deadline:
+    finished: set[tuple[int, str, str]] = set()
+    running: dict[int, tuple[int, str, str]] = {}
+    while len(finished) < len(ordered):
+        if time.monotonic() >= deadline and must <= finished:
+            break
         try:
-            n, kind, prof, width, cx, figures = out.get(timeout=0.1)
+            event, wid, key, figures = out.get(timeout=0.1)
         except queue.Empty:
+            for wid, proc in enumerate(procs):
+                if not proc.is_alive() and wid in running:  # died inside a compile
+                    finished.add(running.pop(wid))
             if not any(proc.is_alive() for proc in procs):
                 break
             continue
-        results[(n, kind, prof)] = (width, cx, figures)
+        if event == "start":
+            running[wid] = key
+            continue
+        running.pop(wid, None)
+        finished.add(key)
+        if figures is not None:
+            results[key] = figures
     for proc in procs:
         if proc.is_alive():
             proc.terminate()
@@ -296,6 +338,7 @@ def estimate(
     *,
     compile_max_qubits: int = 64,
     time_budget: float = 30.0,
+    compile_at_least: int = 1,
     head_dim: int = DEFAULT_HEAD_DIM,
     qdk_seq_lens: Sequence[int] = QDK_SEQ_LENS,
 ) -> EstimateReport:
@@ -308,7 +351,11 @@ def estimate(
         profiles: Profile names.
         compile_max_qubits: Compile only circuits at most this wide (and no wider than the
             device, with at most ``MAX_COMPILE_GATES`` logical two-qubit gates). Defaults to 64.
-        time_budget: Seconds of compilation in all. Defaults to 30; 0 compiles nothing.
+        time_budget: Seconds of compilation in all, once the ``compile_at_least`` smallest
+            sizes are compiled. Defaults to 30; 0 compiles nothing at all.
+        compile_at_least: How many of the smallest sizes of each (QRAM kind, profile) that
+            fit the compile limits are compiled whatever the time budget (unless it is 0),
+            so that which rows are compiled does not depend on machine speed. Defaults to 1.
         head_dim: Classical head dimension d. Defaults to 64.
         qdk_seq_lens: Lookup sizes N at which each QRAM kind's Toffoli-level lookup is
             estimated by Microsoft's qdk and by our surface-code model (QLACI only; empty:
@@ -318,10 +365,12 @@ def estimate(
         The report.
 
     Raises:
-        ResourceError: On an unknown model or QRAM kind.
+        ResourceError: On an unknown model or QRAM kind, or a negative ``compile_at_least``.
         ProfileError: On an unknown profile.
     """
     start = time.monotonic()
+    if compile_at_least < 0:
+        raise ResourceError(f"compile_at_least must be >= 0, got {compile_at_least}")
     if model not in ESTIMATE_MODELS:
         raise ResourceError(f"unknown model {model!r} (known: {', '.join(ESTIMATE_MODELS)})")
     for kind in qram:
@@ -353,7 +402,7 @@ def estimate(
     else:
         qdk_report = compare_with_qdk([k for k in kinds if k != "oracle"], qdk_seq_lens)
         qdk_line = qdk_report.status
-    compiled = _compile_all(jobs, time_budget)
+    compiled = _compile_all(jobs, time_budget, compile_at_least)
     rows = []
     for prof in figures:
         for n in seq_lens:

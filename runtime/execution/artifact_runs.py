@@ -14,15 +14,17 @@ Module import is light: numpy, qiskit and the executors load when a request runs
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from hardware_profiles.errors import CircuitInputError, JobError, ProfileError
+from hardware_profiles.errors import CircuitInputError, JobError, ProfileError, one_line
 
 if TYPE_CHECKING:
     import numpy as np
+    from qiskit import QuantumCircuit
 
     from hardware_profiles import DeviceProfile
     from qcompile.artifact import Artifact
@@ -135,16 +137,12 @@ class RunRequest:
         import numpy as np
 
         if self.parameters is not None:
-            try:
-                if str(self.parameters).endswith(".npy"):
-                    values = np.load(self.parameters)
-                else:
-                    values = np.asarray(json.loads(Path(self.parameters).read_text()), dtype=float)
-            except (OSError, ValueError, TypeError) as exc:
+            values = _read_values(self.parameters)
+            if not np.all(np.isfinite(values)):
                 raise CircuitInputError(
-                    f"{self.parameters}: not parameter values ({exc})"
-                ) from None
-            return np.asarray(values, dtype=float)
+                    f"{self.parameters}: parameter values must be finite numbers (NaN or inf)"
+                )
+            return values
         if self.random_parameters is not None:
             rng = np.random.default_rng(self.random_parameters)
             return rng.uniform(0.0, 2 * np.pi, num_parameters)
@@ -154,6 +152,40 @@ class RunRequest:
                 "--random-parameters"
             )
         return np.zeros(0)
+
+
+MAX_VALUES_BYTES = 64 * 1024 * 1024
+"""The largest parameter-values file read (64 MiB)."""
+
+
+def _read_values(path: str) -> np.ndarray:
+    """Parameter values from a ``.npy`` file or a JSON list (of lists), size checked first.
+
+    Raises:
+        CircuitInputError: an unreadable, oversized or malformed file.
+    """
+    import numpy as np
+
+    from qcompile.circuit_io import read_limited
+
+    try:
+        if path.endswith(".npy"):
+            size = os.stat(path).st_size
+            if size > MAX_VALUES_BYTES:
+                raise CircuitInputError(
+                    f"{path}: {size:,} bytes exceeds the limit of {MAX_VALUES_BYTES:,} bytes"
+                )
+            # Memory-mapped, so a header that promises more data than the file holds is
+            # refused instead of allocated; pickles are never loaded.
+            return np.array(np.load(path, mmap_mode="r", allow_pickle=False), dtype=float)
+        data = read_limited(path, MAX_VALUES_BYTES, "parameter values file")
+        return np.asarray(json.loads(data), dtype=float)
+    except CircuitInputError:
+        raise
+    except RecursionError:
+        raise CircuitInputError(f"{path}: not parameter values (nested too deeply)") from None
+    except (OSError, ValueError, TypeError, MemoryError, EOFError) as exc:
+        raise CircuitInputError(f"{path}: not parameter values ({one_line(exc, 200)})") from None
 
 
 @dataclass(frozen=True)
@@ -225,6 +257,37 @@ def _resolve_profile(requested: str | None, artifact: Artifact) -> DeviceProfile
     return profile
 
 
+def _check_device(request: RunRequest, profile: DeviceProfile) -> None:
+    """Refuses to send an artifact to an IBM backend when it was compiled for another device."""
+    if request.mode in ("ibm", "local-ibm") and profile.kind != "ibm_snapshot":
+        raise ProfileError(
+            f"the artifact was compiled for {profile.name} ({profile.kind}), not for an IBM "
+            f"device; recompile it for {request.backend}'s profile to run it there"
+        )
+
+
+def _check_isa(
+    mode: str, executor: Executor, circuit: QuantumCircuit, profile: DeviceProfile
+) -> None:
+    """Refuses a circuit a local fake backend's Target cannot run as placed.
+
+    A remote IBM backend checks its own ISA on submission; Aer runs any circuit.
+    """
+    from qiskit.transpiler import Target
+
+    target = getattr(getattr(executor, "backend", None), "target", None)
+    if mode != "local-ibm" or not isinstance(target, Target):
+        return
+    from qcompile.isa import isa_violations
+
+    violations = isa_violations(circuit, target, limit=1)
+    if violations:
+        raise ProfileError(
+            f"the artifact was compiled for {profile.name}, not for {executor.name} "
+            f"({one_line(violations[0], 120)}); recompile it for that device's profile"
+        )
+
+
 def _resolved(request: RunRequest, artifact: Artifact, profile: DeviceProfile) -> RunRequest:
     """The request with paths made absolute, so it resumes from any directory."""
     given = request.profile
@@ -258,7 +321,9 @@ def run_artifact(
 
     Raises:
         CircuitInputError: the artifact or the parameter values cannot be read.
-        ProfileError: the profile is unknown or not the artifact's.
+        ProfileError: the profile is unknown or not the artifact's, or the IBM backend is
+            not the device the artifact was compiled for (a non-IBM profile, or a circuit
+            the local fake backend's Target cannot run).
         JobError: the executor is unavailable or the request failed.
     """
     from qcompile.artifact import Artifact
@@ -266,6 +331,7 @@ def run_artifact(
 
     artifact = Artifact.load(request.artifact)
     profile = _resolve_profile(request.profile, artifact)
+    _check_device(request, profile)
     request = _resolved(request, artifact, profile)
     values = request.parameter_values(artifact.circuit.num_parameters)
     pubs: list[SamplerPub] | list[EstimatorPub]
@@ -277,15 +343,16 @@ def run_artifact(
     from runtime.execution.jobstore import JobStore
 
     if isinstance(store, JobStore):
-        return _run_pubs(store, request, profile, pubs, force, progress)
+        return _run_pubs(store, request, profile, artifact, pubs, force, progress)
     with JobStore(store) as opened:
-        return _run_pubs(opened, request, profile, pubs, force, progress)
+        return _run_pubs(opened, request, profile, artifact, pubs, force, progress)
 
 
 def _run_pubs(
     store: JobStore,
     request: RunRequest,
     profile: DeviceProfile,
+    artifact: Artifact,
     pubs: Sequence[SamplerPub] | Sequence[EstimatorPub],
     force: bool,
     progress: Callable[[str], None] | None,
@@ -302,6 +369,7 @@ def _run_pubs(
             noise_scale=run.noise_scale,
             seed=run.seed,
         )
+        _check_isa(run.mode, executor, artifact.circuit, profile)
         noise_scale = run.noise_scale if run.mode in ("noisy", "local-ibm") else None
         key, result = run_request(
             store,

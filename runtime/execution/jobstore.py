@@ -28,8 +28,18 @@ needed to rebuild the request later), never a credential: text is scrubbed of th
 credential-like environment variables (``*TOKEN*``, ``*API_KEY*``, ``*SECRET*``,
 ``*PASSWORD*``) before it is written. The store is ``$QATTN_JOBSTORE`` or
 ``~/.qattn/jobs.sqlite`` unless a path is given; it uses WAL mode, so readers never block a
-writer. Two processes running the same new request at the same moment both execute it (the
-last result wins); nothing is lost.
+writer, and writers wait for each other (SQLite's busy timeout, 30 s).
+
+One execution per request, also across processes: a process that is about to submit or
+resume a request first *claims* it, inside one ``BEGIN IMMEDIATE`` transaction that reads
+the record and writes ``claimed_by`` (host, pid and the process's start time) and
+``lease_until``. Another process running the same request meanwhile finds the claim and
+polls until the record is DONE (then returns the stored result) or the claim is gone. The
+claimant renews its lease every :data:`LEASE_SECONDS` / 4 from a background thread and
+drops the claim when it finishes or fails. A claimant that died (kill -9, power loss)
+blocks nobody for long: on the same host its claim counts only while its pid lives (with
+the same start time, so a reused pid does not count), and a claim from another host only
+until its lease expires.
 
 Only the key is an identity (canonical JSON, hashed). What a record *stores* (results,
 fingerprints, specs) is plain sorted JSON that allows NaN and infinity: a noisy estimate
@@ -42,7 +52,8 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +64,7 @@ import qiskit
 
 from hardware_profiles.errors import JobError
 from hardware_profiles.profile import DeviceProfile
+from runtime.execution.claims import LEASE_SECONDS, LeaseKeeper, claimant_alive, claimant_id
 from runtime.execution.executor import (
     EstimateResult,
     EstimatorPub,
@@ -82,6 +94,7 @@ __all__ = [
 JOBSTORE_ENV = "QATTN_JOBSTORE"
 PENDING, SUBMITTED, DONE, ERROR = "PENDING", "SUBMITTED", "DONE", "ERROR"
 _TERMINAL_REMOTE = {"DONE", "ERROR", "CANCELLED"}
+_WAIT_POLL_MAX = 1.0  # seconds between looks at a request another process is running
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -103,10 +116,17 @@ CREATE TABLE IF NOT EXISTS requests (
     error TEXT,
     failed_in TEXT,
     created TEXT NOT NULL,
-    updated TEXT NOT NULL
+    updated TEXT NOT NULL,
+    claimed_by TEXT,
+    lease_until REAL
 );
 CREATE INDEX IF NOT EXISTS requests_job_id ON requests (job_id);
 """
+_ADDED_COLUMNS = {  # columns that stores written by earlier versions lack
+    "profile_digest": "TEXT",
+    "claimed_by": "TEXT",
+    "lease_until": "REAL",
+}
 
 
 def default_store_path() -> Path:
@@ -153,6 +173,9 @@ class JobRecord:
         failed_in: ``submit`` or ``result``: where it failed, or None.
         created: ISO 8601 UTC time of the first record.
         updated: ISO 8601 UTC time of the last change.
+        claimed_by: The process submitting or resuming the request now
+            (:func:`claimant_id`), or None.
+        lease_until: Unix time the claim's lease runs to, or None.
     """
 
     key: str
@@ -174,6 +197,8 @@ class JobRecord:
     failed_in: str | None
     created: str
     updated: str
+    claimed_by: str | None = None
+    lease_until: float | None = None
 
     def to_dict(self, with_result: bool = True) -> dict[str, Any]:
         """JSON-friendly fields (the result left out unless ``with_result``)."""
@@ -191,19 +216,52 @@ class JobStore:
         self.path = Path(path).expanduser() if path is not None else default_store_path()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            # timeout: SQLite's busy timeout, how long a writer waits for another's lock.
             self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.executescript(_SCHEMA)
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(requests)")}
-            if "profile_digest" not in columns:  # a store written before digests were kept
-                self._db.execute("ALTER TABLE requests ADD COLUMN profile_digest TEXT")
+            if not columns.issuperset(_ADDED_COLUMNS):
+                self._add_columns()
         except (OSError, sqlite3.Error) as exc:
             raise JobError(f"{self.path}: cannot open job store ({_one_line(exc)})") from None
         self._db.row_factory = sqlite3.Row
 
+    def _add_columns(self) -> None:
+        # Under the write lock, so two processes opening an old store add each column once.
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(requests)")}
+            for name, sql_type in _ADDED_COLUMNS.items():
+                if name not in columns:
+                    self._db.execute(f"ALTER TABLE requests ADD COLUMN {name} {sql_type}")
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
     def close(self) -> None:
         """Closes the connection."""
         self._db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """A ``BEGIN IMMEDIATE`` transaction: holds the store's write lock until it ends.
+
+        What is read inside cannot change before what is written inside is committed, so
+        a read-then-claim in one transaction is atomic across processes. Waits up to the
+        busy timeout (30 s) for another writer.
+
+        Raises:
+            JobError: the lock could not be taken or the commit failed.
+        """
+        self._execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._execute("COMMIT")
 
     def __enter__(self) -> JobStore:
         return self
@@ -217,8 +275,17 @@ class JobStore:
         except sqlite3.Error as exc:
             raise JobError(f"{self.path}: job store error ({_one_line(exc)})") from None
 
+    def _record(self, row: sqlite3.Row) -> JobRecord:
+        try:
+            return self._parse_record(row)
+        except (ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
+            key = str(row["key"])[:12] if "key" in row.keys() else "?"  # noqa: SIM118 (Row)
+            raise JobError(
+                f"{self.path}: request {key} has a malformed stored record ({_one_line(exc)})"
+            ) from None
+
     @staticmethod
-    def _record(row: sqlite3.Row) -> JobRecord:
+    def _parse_record(row: sqlite3.Row) -> JobRecord:
         return JobRecord(
             key=row["key"],
             status=row["status"],
@@ -239,6 +306,8 @@ class JobStore:
             failed_in=row["failed_in"],
             created=row["created"],
             updated=row["updated"],
+            claimed_by=row["claimed_by"],
+            lease_until=row["lease_until"],
         )
 
     def get(self, key: str) -> JobRecord | None:
@@ -285,12 +354,16 @@ class JobStore:
         precision: float | None,
         artifact: str | None = None,
         spec: Mapping[str, Any] | None = None,
+        claimed_by: str | None = None,
     ) -> None:
         """Records ``key`` as PENDING (clearing any job id, result and error).
 
         ``profile`` is the device profile (its name and digest are kept) or a bare name.
+        ``claimed_by`` (a :func:`claimant_id`) claims the request for that process, with a
+        lease of :data:`LEASE_SECONDS`; None leaves it unclaimed.
         """
         now = _now()
+        lease_until = time.time() + LEASE_SECONDS if claimed_by is not None else None
         name, digest = (
             (profile.name, profile.digest())
             if isinstance(profile, DeviceProfile)
@@ -300,12 +373,13 @@ class JobStore:
             """
             INSERT INTO requests (key, status, kind, profile, profile_digest, executor,
                 fingerprint, shots, precision, job_id, artifact, qiskit_version, spec,
-                attempts, result, error, created, updated)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1, NULL, NULL, ?, ?)
+                attempts, result, error, created, updated, claimed_by, lease_until)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, 1, NULL, NULL, ?, ?, ?, ?)
             ON CONFLICT (key) DO UPDATE SET status = excluded.status, job_id = NULL,
                 result = NULL, error = NULL, failed_in = NULL, attempts = attempts + 1,
                 artifact = excluded.artifact, spec = excluded.spec,
-                qiskit_version = excluded.qiskit_version, updated = excluded.updated
+                qiskit_version = excluded.qiskit_version, updated = excluded.updated,
+                claimed_by = excluded.claimed_by, lease_until = excluded.lease_until
             """,
             (
                 key,
@@ -322,7 +396,21 @@ class JobStore:
                 redact_secrets(_stored_json(dict(spec or {}))),
                 now,
                 now,
+                claimed_by,
+                lease_until,
             ),
+        )
+
+    def claim(self, key: str, claimed_by: str) -> None:
+        """Claims an existing record for ``claimed_by`` (to resume it), with a fresh lease."""
+        self._update(key, claimed_by=claimed_by, lease_until=time.time() + LEASE_SECONDS)
+
+    def release(self, key: str, claimed_by: str) -> None:
+        """Drops the claim on ``key`` if ``claimed_by`` still holds it."""
+        self._execute(
+            "UPDATE requests SET claimed_by = NULL, lease_until = NULL "
+            "WHERE key = ? AND claimed_by = ?",
+            (key, claimed_by),
         )
 
     def _update(self, key: str, **fields: Any) -> None:
@@ -364,10 +452,19 @@ def result_to_json(result: SampleResult | EstimateResult) -> dict[str, Any]:
 
 
 def result_from_json(doc: Mapping[str, Any]) -> SampleResult | EstimateResult:
-    """The result stored by :func:`result_to_json`."""
-    if doc["kind"] == "sample":
-        return SampleResult.from_dict(doc)
-    return EstimateResult.from_dict(doc)
+    """The result stored by :func:`result_to_json`.
+
+    Raises:
+        JobError: the stored document is not a result (a damaged or hand-edited store).
+    """
+    try:
+        if not isinstance(doc, Mapping):
+            raise TypeError(f"a {type(doc).__name__}, not an object")
+        if doc["kind"] == "sample":
+            return SampleResult.from_dict(doc)
+        return EstimateResult.from_dict(doc)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+        raise JobError(f"the stored result is malformed ({_one_line(exc)})") from None
 
 
 def _remote_failed(handle: JobHandle) -> bool:
@@ -408,6 +505,27 @@ def _wait(
     return result_from_json(document)
 
 
+def _next_step(record: JobRecord | None, force: bool, me: str) -> str:
+    """What to do with a request's record: done, failed, wait, resume or submit."""
+    if record is None:
+        return "submit"
+    if not force and record.status == DONE and record.result is not None:
+        return "done"
+    if not force and record.status == ERROR and record.failed_in != "submit":
+        return "failed"
+    if (
+        record.claimed_by is not None
+        and record.claimed_by != me
+        and claimant_alive(record.claimed_by, record.lease_until)
+    ):
+        return "wait"
+    if not force and record.status == SUBMITTED and record.job_id:
+        return "resume"
+    # PENDING, SUBMITTED locally without a job id, refused by submit (no job ran), or
+    # forced: nothing to resume, submit again.
+    return "submit"
+
+
 def run_request(
     store: JobStore,
     executor: Executor,
@@ -426,6 +544,9 @@ def run_request(
 ) -> tuple[str, SampleResult | EstimateResult]:
     """Runs a request at most once: from the store if done, else resumed or submitted.
 
+    Concurrent calls with the same request, in any number of processes, execute it once:
+    the first claims it (see the module docstring) and the others wait for its result.
+
     Args:
         store: the job store.
         executor: any :class:`~runtime.execution.executor.Executor`.
@@ -439,7 +560,8 @@ def run_request(
         options: anything else that changes results (part of the key). Defaults to none.
         artifact: the artifact path, kept with the record. Defaults to None.
         spec: how to rebuild the request later (e.g. CLI flags), kept with the record.
-        force: execute again even if the store has a result or an error. Defaults to False.
+        force: execute again even if the store has a result or an error (after waiting
+            for a process running it now). Defaults to False.
         progress: called with one-line status messages while waiting. Defaults to silence.
         poll_interval: seconds between status polls when ``progress`` is given.
 
@@ -461,38 +583,56 @@ def run_request(
         executor=fingerprint,
         options=options,
     )
-    record = store.get(key)
-    if record is not None and not force:
-        if record.status == DONE and record.result is not None:
-            return key, result_from_json(record.result)
-        if record.status == ERROR and record.failed_in != "submit":
-            raise JobError(
-                f"request {key[:12]} failed earlier: {record.error} (force to run it again)"
-            )
-        if record.status == SUBMITTED and record.job_id:
-            if progress is not None:
-                progress(f"request {key[:12]}: resuming job {record.job_id}")
-            # A failed retrieve (network, service down) leaves the record SUBMITTED: the
-            # remote job may well be fine, and the next run tries again.
-            handle = executor.retrieve(record.job_id)
-            return key, _wait(store, key, handle, progress, poll_interval)
-        # PENDING, SUBMITTED locally without a job id, or refused by submit (no job ran):
-        # nothing to resume, submit again.
-    store.begin(
-        key,
-        kind=kind,
-        profile=profile,
-        executor=executor.name,
-        fingerprint=fingerprint,
-        shots=shots,
-        precision=precision,
-        artifact=artifact,
-        spec=spec,
-    )
+    me = claimant_id()
+    pause, told = 0.02, False
+    while True:
+        with store.transaction():  # read and claim atomically: one claimant per request
+            record = store.get(key)
+            step = _next_step(record, force, me)
+            if step == "submit":
+                store.begin(
+                    key,
+                    kind=kind,
+                    profile=profile,
+                    executor=executor.name,
+                    fingerprint=fingerprint,
+                    shots=shots,
+                    precision=precision,
+                    artifact=artifact,
+                    spec=spec,
+                    claimed_by=me,
+                )
+            elif step == "resume":
+                store.claim(key, me)
+        if step != "wait":
+            break
+        if progress is not None and not told and record is not None:
+            progress(f"request {key[:12]}: running in process {record.claimed_by}; waiting")
+            told = True
+        time.sleep(pause)
+        pause = min(2 * pause, _WAIT_POLL_MAX)
+    if step == "done":
+        assert record is not None and record.result is not None
+        return key, result_from_json(record.result)
+    if step == "failed":
+        assert record is not None
+        raise JobError(f"request {key[:12]} failed earlier: {record.error} (force to run it again)")
     try:
-        handle = executor.submit(kind, pubs, shots=shots, precision=precision)
-    except Exception as exc:
-        store.mark_error(key, _one_line(exc), failed_in="submit")
-        raise
-    store.mark_submitted(key, handle.job_id)
-    return key, _wait(store, key, handle, progress, poll_interval)
+        with LeaseKeeper(store.path, key, me):
+            if step == "resume":
+                assert record is not None
+                if progress is not None:
+                    progress(f"request {key[:12]}: resuming job {record.job_id}")
+                # A failed retrieve (network, service down) leaves the record SUBMITTED: the
+                # remote job may well be fine, and the next run tries again.
+                handle = executor.retrieve(str(record.job_id))
+                return key, _wait(store, key, handle, progress, poll_interval)
+            try:
+                handle = executor.submit(kind, pubs, shots=shots, precision=precision)
+            except Exception as exc:
+                store.mark_error(key, _one_line(exc), failed_in="submit")
+                raise
+            store.mark_submitted(key, handle.job_id)
+            return key, _wait(store, key, handle, progress, poll_interval)
+    finally:
+        store.release(key, me)

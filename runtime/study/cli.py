@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from hardware_profiles.cli_support import parse_sizes
+from hardware_profiles.cli_support import SEED_MAX, check_option, parse_sizes
 from hardware_profiles.errors import ResourceError
 
 __all__ = ["add_study_parser", "cmd_study"]
@@ -47,6 +47,11 @@ def cmd_study(args: argparse.Namespace) -> int:
         return 0
     if not args.name:
         raise ResourceError("name a study (qrun study --list shows them)")
+    for scale in args.noise_scales or ():
+        check_option(scale, "--noise-scales", minimum=0)
+    check_option(args.trajectories, "--trajectories", minimum=1, maximum=10**7)
+    check_option(args.workers, "--workers", minimum=1, maximum=1024)
+    check_option(args.seed, "--seed", minimum=0, maximum=SEED_MAX)
     spec = get_study(args.name)
     if not args.out:
         raise ResourceError("--out DIR is required")

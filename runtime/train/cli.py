@@ -17,6 +17,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from hardware_profiles import DEFAULT_PROFILE
+from hardware_profiles.cli_support import SEED_MAX, check_option
 from hardware_profiles.errors import JobError, ResourceError
 from runtime.train.spec import BACKENDS
 
@@ -158,6 +159,12 @@ def run_train(args: argparse.Namespace) -> int:
         missing.append("--epochs")
     if missing:
         raise ResourceError(f"train needs {', '.join(missing)} (see qrun train --list)")
+    # Lower bounds of epochs, batch size and sizes are TrainConfig's and the task's; here only
+    # what would otherwise run for ever or reach torch unchecked.
+    check_option(args.epochs, "--epochs", maximum=1_000_000)
+    check_option(args.lr, "--lr")
+    check_option(args.threads, "--threads", minimum=1, maximum=1024)
+    check_option(args.seed, "--seed", minimum=0, maximum=SEED_MAX)
 
     from runtime.train.loop import TrainConfig, checkpoint_epoch, resolve_model, train
     from runtime.train.spec import QNNBackend

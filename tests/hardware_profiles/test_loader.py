@@ -113,6 +113,30 @@ def test_user_profile_from_file_builds_a_line_target(tmp_path: Path) -> None:
         (lambda s: s + "\n[faults]\nmode = 'ignore'\n", "faults.mode"),
         (lambda s: s + "\n[faults]\nmax_two_qubit_error = 2\n", "faults.max_two_qubit_error"),
         (lambda s: s.replace("[topology]", "[topology]\nrows = 'x'"), "topology.rows"),
+        # issue #15: TOML allows nan and inf; absurd lattices are refused before any Target
+        (lambda s: s.replace("duration = 1e-7", "duration = nan"), "gates.cz.duration"),
+        (lambda s: s.replace("error = 1e-2", "error = -inf"), "gates.cz.error"),
+        (lambda s: s + "\n[coherence]\nt1 = nan\n", "coherence.t1 must be a finite"),
+        (
+            lambda s: s.replace("num_qubits = 4", "num_qubits = 2147483647"),
+            "line topology has 2,147,483,647 qubits, more than the limit of 65,536",
+        ),
+        (
+            lambda s: s.replace('kind = "line"', 'kind = "all_to_all"').replace("= 4", "= 2000"),
+            "all_to_all topology has 2,000 qubits, more than the limit of 512",
+        ),
+        (
+            lambda s: s.replace(
+                'kind = "line"\nnum_qubits = 4', 'kind = "grid"\nrows = 99999\ncols = 99999'
+            ),
+            "grid topology has 9,999,800,001 qubits",
+        ),
+        (
+            lambda s: s.replace(
+                'kind = "line"\nnum_qubits = 4', 'kind = "heavy_hex"\ndistance = 100001'
+            ),
+            "heavy_hex topology has 25,000,400,001 qubits",
+        ),
     ],
 )
 def test_bad_profile_gives_one_line_error_naming_the_field(
@@ -133,6 +157,16 @@ def test_invalid_toml_and_missing_file_are_one_line_profile_errors(tmp_path: Pat
     assert "\n" not in str(info.value)
     with pytest.raises(ProfileError, match="cannot read"):
         load_profile(str(tmp_path / "missing.toml"))
+    (tmp_path / "junk.toml").write_bytes(b"\xff\xfe[profile]\n")
+    with pytest.raises(ProfileError, match="invalid TOML: not UTF-8 text"):
+        load_profile(str(tmp_path / "junk.toml"))
+    (tmp_path / "deep.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(ProfileError, match="invalid TOML") as info:
+        load_profile(str(tmp_path / "deep.toml"))
+    assert "\n" not in str(info.value)
+    (tmp_path / "big.toml").write_bytes(b"#" * (2 * 1024 * 1024))
+    with pytest.raises(ProfileError, match="exceeds the limit of 1,048,576 bytes"):
+        load_profile(str(tmp_path / "big.toml"))
 
 
 def test_unknown_profile_name_lists_known_ones() -> None:

@@ -183,3 +183,180 @@ def test_strong_id_changes_with_the_circuit_and_the_profile_digest() -> None:
     from dataclasses import replace
 
     assert replace(first, profile_digest="0" * 64).strong_id() != first.strong_id()
+
+
+# -- hostile artifact files (issue #15) ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small model compiled for ion_all_to_all and saved: a directory to copy from."""
+    out = tmp_path_factory.mktemp("model")
+    compile_model(small_model(), load_profile("ion_all_to_all")).artifact.save(out)
+    return out
+
+
+def _copy(source: Path, target: Path) -> Path:
+    for path in source.iterdir():
+        (target / path.name).write_bytes(path.read_bytes())
+    return target
+
+
+def _term(label: object, qubits: object, coeff: object) -> str:
+    """The first ISA observable replaced by one term (the second kept)."""
+    return json.dumps([[[label, qubits, coeff]], "@second"])
+
+
+NESTED = "[" * 10_000 + "]" * 10_000
+
+
+@pytest.mark.parametrize(
+    ("isa", "match"),
+    [
+        (_term("Z", [-1], [1.0, 0.0]), r"qubit -1 is outside 0\.\.31"),
+        (_term("Z", [10**30], [1.0, 0.0]), r"qubit 1000000000000000000000000000000 is outside"),
+        (_term("Q", [0], [1.0, 0.0]), r"Pauli label must use I, X, Y, Z, got 'Q'"),
+        (_term("ZZ", [0], [1.0, 0.0]), r"qubits must be 2 integers"),
+        (_term("ZZ", [3, 3], [1.0, 0.0]), r"a qubit appears twice"),
+        (_term("Z", [0], [1.0]), r"coefficient must be two finite numbers"),
+        ('[[["Z", [0], [NaN, 0.0]]], "@second"]', r"coefficient must be two finite numbers"),
+        ('[[["Z", [0], [Infinity, 0.0]]], "@second"]', r"coefficient must be two finite"),
+        ('[[], "@second"]', r"isa observable 0 must be a non-empty list of terms"),
+        ("3", r"'isa' must be a list"),
+        (NESTED, r"nested too deeply"),
+    ],
+)
+def test_malformed_observables_are_refused_on_load(
+    saved_model: Path, tmp_path: Path, capfd: pytest.CaptureFixture[str], isa: str, match: str
+) -> None:
+    _copy(saved_model, tmp_path)
+    path = tmp_path / "small3.observables.json"
+    document = json.loads(path.read_text())
+    second = json.dumps(document["isa"][1])
+    text = json.dumps({**document, "isa": "@"}).replace('"@"', isa)
+    path.write_text(text.replace('"@second"', second))
+    with pytest.raises(CircuitInputError, match=match) as info:
+        Artifact.load(tmp_path)
+    message = str(info.value)
+    assert "\n" not in message and "malformed observables" in message
+    assert capfd.readouterr().err == ""  # no numpy warning either
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"logical": [[["Z", [0], [float("nan"), 0.0]]]] * 2}, "finite numbers"),
+        ({"logical": [[["Z", [0], [1.0, 0.0]]]]}, "1 logical, 2 isa"),
+        ({"num_logical_qubits": -1}, r"num_logical_qubits must be an integer in \[0, 32\]"),
+        ({"num_logical_qubits": 10**9}, "num_logical_qubits must be an integer"),
+    ],
+)
+def test_logical_observables_are_checked_too(
+    saved_model: Path, tmp_path: Path, change: dict[str, object], match: str
+) -> None:
+    _copy(saved_model, tmp_path)
+    path = tmp_path / "small3.observables.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **change}))
+    with pytest.raises(CircuitInputError, match=match):
+        Artifact.load(tmp_path)
+
+
+def test_a_qpy_artifact_with_two_circuits_is_refused(tmp_path: Path) -> None:
+    bell = QuantumCircuit(2, name="bell")
+    bell.h(0)
+    bell.cx(0, 1)
+    with open(tmp_path / "bell.qpy", "wb") as handle:
+        qpy.dump([bell, bell], handle)
+    with pytest.raises(CircuitInputError, match="exactly one circuit, found 2"):
+        Artifact.load(tmp_path / "bell.qpy")
+
+
+def test_artifact_paths_are_used_as_the_os_reads_them(saved_model: Path) -> None:
+    with pytest.raises(CircuitInputError, match=r"small3\.qpy/: no such artifact .*directory"):
+        Artifact.load(f"{saved_model / 'small3.qpy'}/")
+    with pytest.raises(CircuitInputError, match=r"File name too long") as info:
+        Artifact.load(saved_model / ("a" * 300 + ".qpy"))
+    assert "\n" not in str(info.value)
+    assert Artifact.load(f"{saved_model}/").name == "small3"  # a directory may end in '/'
+
+
+def test_a_corrupt_layout_is_refused(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    from qiskit import transpile
+    from qiskit.transpiler import CouplingMap
+
+    bell = QuantumCircuit(2, name="bell")
+    bell.h(0)
+    bell.cx(0, 1)
+    isa = transpile(
+        bell, coupling_map=CouplingMap.from_line(4), basis_gates=["cx", "u"], initial_layout=[1, 2]
+    )
+    with open(tmp_path / "bell.qpy", "wb") as handle:
+        qpy.dump(isa, handle)
+    assert Artifact.load(tmp_path / "bell.qpy").circuit.layout is not None
+    data = bytearray((tmp_path / "bell.qpy").read_bytes())
+    data[-4:] = data[-8:-4]  # the layout's last qubit index repeats the one before
+    (tmp_path / "bell.qpy").write_bytes(bytes(data))
+    with pytest.raises(CircuitInputError, match="corrupt layout"):
+        Artifact.load(tmp_path / "bell.qpy")
+    assert capfd.readouterr().err == ""
+
+
+def test_a_qpy_artifact_with_a_non_finite_angle_is_refused(tmp_path: Path) -> None:
+    circuit = QuantumCircuit(1, name="rz")
+    circuit.rz(1e300, 0)
+    with open(tmp_path / "rz.qpy", "wb") as handle:
+        qpy.dump(circuit, handle)
+    with pytest.raises(CircuitInputError, match=r"gate rz has parameter 1e\+300"):
+        Artifact.load(tmp_path / "rz.qpy")
+
+
+def _delays(circuit: QuantumCircuit) -> list[tuple[float, str]]:
+    """Every delay's (duration, unit), control-flow blocks included, in circuit order."""
+    found = []
+    for instruction in circuit.data:
+        operation = instruction.operation
+        if operation.name == "delay":
+            found.append((float(operation.params[0]), operation.unit))
+        for block in getattr(operation, "blocks", ()):
+            found += _delays(block)
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("profile_name", ["ion_all_to_all", "heron_r2"])
+def test_an_artifact_with_delays_loads_back_with_their_units(
+    profile_name: str, tmp_path: Path
+) -> None:
+    """QPY drops a delay's unit; on a profile without ``dt`` the artifact used to be unreadable."""
+    circuit = QuantumCircuit(2, name="delays")
+    circuit.h(0)
+    circuit.delay(100, 0, unit="ns")
+    circuit.delay(2.5, 1, unit="us")
+    circuit.cx(0, 1)
+    circuit.measure_all()
+    options = CompileOptions(equivalence_max_qubits=0)
+    artifact = compile_circuit(circuit, load_profile(profile_name), options).artifact
+    assert len(_delays(artifact.circuit)) == 2
+    artifact.save(tmp_path)
+    loaded = Artifact.load(tmp_path)
+    assert _delays(loaded.circuit) == _delays(artifact.circuit)
+    assert loaded.circuit == artifact.circuit and loaded.strong_id() == artifact.strong_id()
+    ((measured, _),) = loaded.sampler_pubs()
+    assert measured.count_ops()["measure"] == 2
+
+
+def test_delays_in_seconds_inside_control_flow_round_trip(tmp_path: Path) -> None:
+    report = compile_circuit(QuantumCircuit(1, name="d"), load_profile("ion_all_to_all")).report
+    circuit = QuantumCircuit(2, 1, name="d")
+    circuit.delay(1e-7, 0, unit="s")
+    with circuit.if_test((circuit.clbits[0], 1)) as orelse:
+        circuit.delay(2.5e-6, 1, unit="s")
+    with orelse:
+        circuit.delay(7, 1, unit="dt")
+    artifact = Artifact(circuit=circuit, report=report, name="d")
+    artifact.save(tmp_path)
+    with open(tmp_path / "d.qpy", "rb") as handle:
+        assert _delays(qpy.load(handle)[0]) == [(0.0, "dt"), (0.0, "dt"), (7.0, "dt")]
+    loaded = Artifact.load(tmp_path)
+    assert _delays(loaded.circuit) == [(1e-7, "s"), (2.5e-6, "s"), (7.0, "dt")]
+    assert loaded.circuit == circuit

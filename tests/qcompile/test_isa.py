@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from qiskit import QuantumCircuit
+from qiskit.circuit import Gate
 from qiskit_ibm_runtime.utils.utils import is_isa_circuit
 
 from hardware_profiles import load_profile
@@ -57,3 +58,44 @@ def test_control_flow_blocks_are_checked_on_their_physical_qubits() -> None:
     with circuit.if_test((circuit.clbits[0], 1)):
         circuit.cx(0, 1)
     assert any("cx" in p for p in isa_violations(circuit, target))
+
+
+def fake_ecr() -> Gate:
+    """A user gate named ``ecr`` whose definition is a CX, not the device's ECR."""
+    body = QuantumCircuit(2, name="ecr")
+    body.cx(0, 1)
+    return body.to_gate()
+
+
+def test_user_gate_named_like_a_native_gate_is_not_isa() -> None:
+    target = load_profile("eagle_r3").target()
+    coupled = next(q for q in target["ecr"] if q is not None)
+    real = device_circuit(127)
+    real.ecr(*coupled)
+    assert isa_violations(real, target) == []
+
+    fake = device_circuit(127)
+    fake.append(fake_ecr(), list(coupled))
+    # IBM's check goes by name and passes it; ours compares the operation.
+    assert is_isa_circuit(fake, target) == ""
+    problems = isa_violations(fake, target)
+    assert len(problems) == 1 and "user-defined gate named 'ecr'" in problems[0]
+    with pytest.raises(IsaError, match="user-defined"):
+        check_isa(fake, target)
+
+
+def test_user_gate_named_like_a_native_gate_is_caught_inside_control_flow() -> None:
+    target = load_profile("eagle_r3").target()
+    a, b = next(q for q in target["ecr"] if q is not None)
+    circuit = device_circuit(127)
+    circuit.measure(a, 0)
+    with circuit.if_test((circuit.clbits[0], 1)):
+        circuit.append(fake_ecr(), [a, b])
+    assert any("user-defined gate named 'ecr'" in p for p in isa_violations(circuit, target))
+
+
+def test_wrong_shape_under_a_native_name_is_not_isa() -> None:
+    target = load_profile("ion_all_to_all").target()
+    circuit = QuantumCircuit(target.num_qubits)
+    circuit.append(Gate("r", 1, []), [0])  # the native r takes two angles
+    assert any("user-defined gate named 'r'" in p for p in isa_violations(circuit, target))

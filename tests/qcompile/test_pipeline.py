@@ -8,11 +8,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from qiskit import QuantumCircuit
+from qiskit.circuit import Gate
 from qiskit.circuit.random import random_circuit
+from qiskit.quantum_info import Operator
 from qiskit_ibm_runtime.utils.utils import is_isa_circuit
 
 from hardware_profiles import list_profiles, load_profile
 from hardware_profiles.errors import CompileError
+from qcompile.equivalence import check_equivalence
 from qcompile.isa import isa_violations
 from qcompile.pipeline import CompileOptions, compile_circuit
 from tests.conftest import ghz, lookup, qft
@@ -241,3 +244,262 @@ def test_qram_option_lowers_queries_in_the_pipeline(kind: str) -> None:
     assert {p.name for p in result.circuit.parameters} == {p.name for p in theta}
     assert result.report.equivalence["status"] == "equivalent"
     assert result.report.active_qubits >= 3
+
+
+# Faulty hardware is never used silently (issue #15, item 5).
+
+
+def parallel_measurements(n: int) -> QuantumCircuit:
+    circuit = QuantumCircuit(n, n, name=f"parallel{n}")
+    circuit.h(range(n))
+    circuit.measure(range(n), range(n))
+    return circuit
+
+
+def touched_qubits(circuit: QuantumCircuit) -> set[int]:
+    return {
+        circuit.find_bit(q).index
+        for inst in circuit.data
+        if inst.operation.name != "barrier"
+        for q in inst.qubits
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("level", "layout_method"), [(0, None), (1, None), (1, "trivial"), (2, None), (3, "sabre")]
+)
+def test_ninety_parallel_measurements_never_land_on_faulty_qubit_86(
+    level: int, layout_method: str | None
+) -> None:
+    """The issue's example: at -O1 the trivial layout put a qubit on 86 (readout error 0.57)."""
+    profile = load_profile("heron_r1")
+    options = CompileOptions(optimization_level=level, layout_method=layout_method)
+    result = compile_circuit(parallel_measurements(90), profile, options)
+    used = touched_qubits(result.circuit)
+    assert 86 not in used
+    assert len(used) == 90
+    assert 86 not in result.report.initial_layout
+    assert result.report.faulty_qubits_used == []
+    assert is_isa_circuit(result.circuit, profile.target()) == ""
+
+
+@pytest.mark.slow
+def test_circuit_that_fits_only_on_faulty_qubits_is_refused_or_reported() -> None:
+    """133 qubits on heron_r1: refused under exclude, reported under penalize."""
+    import dataclasses
+
+    profile = load_profile("heron_r1")
+    with pytest.raises(CompileError) as info:
+        compile_circuit(parallel_measurements(133), profile)
+    assert str(info.value) == (
+        "circuit 'parallel133' needs 133 qubits; heron_r1 has 132 usable (1 faulty excluded)"
+    )
+    # Dead couplers split heron_r1: 130 interacting qubits need one connected group.
+    with pytest.raises(CompileError) as info:
+        compile_circuit(ghz(130), profile)
+    assert str(info.value) == (
+        "circuit 'ghz130' has 130 qubits that interact; heron_r1's largest connected group "
+        "of usable qubits has 129 (faulty hardware excluded)"
+    )
+    # 132 qubits still fit, on every usable qubit.
+    options = CompileOptions(optimization_level=1, equivalence_max_qubits=0)
+    fits = compile_circuit(parallel_measurements(132), profile, options)
+    assert touched_qubits(fits.circuit) == set(range(133)) - {86}
+
+    penalized = dataclasses.replace(
+        profile, faults=dataclasses.replace(profile.faults, mode="penalize")
+    )
+    report = compile_circuit(parallel_measurements(133), penalized, options).report
+    assert report.faulty_qubits_used == [86]
+    assert report.to_dict()["faulty_qubits_used"] == [86]
+    assert "uses faulty qubits [86]" in report.to_text()
+    assert "Faulty hardware used" in report.to_markdown()
+
+
+def test_layout_repair_refuses_when_no_usable_qubit_is_left() -> None:
+    """What the width check cannot see (e.g. ancillas added by lowering) is refused in layout."""
+    from qiskit.circuit.library import CZGate, SXGate
+    from qiskit.transpiler import InstructionProperties, Target
+
+    from qcompile.pipeline import preset_pass_manager
+
+    target = Target(num_qubits=3)
+    target.add_instruction(SXGate(), {(0,): None, (2,): None})  # qubit 1 excluded
+    target.add_instruction(CZGate(), {(0, 2): InstructionProperties(error=0.01)})
+    circuit = QuantumCircuit(1)
+    circuit.sx(0)
+    options = CompileOptions(optimization_level=0, layout_method="trivial")
+    moved = preset_pass_manager(target, options, initial_layout=None)
+    placed = moved.run(circuit)
+    assert touched_qubits(placed) == {0}
+    wide = QuantumCircuit(3)
+    wide.sx(range(3))
+    with pytest.raises(CompileError, match="needs 3 qubits; the target has 2 usable"):
+        preset_pass_manager(target, options).run(wide)
+
+
+# No check fooled by a name (issue #15, item 6).
+
+
+def logical_operator(compiled: QuantumCircuit, num_qubits: int) -> Operator:
+    """The unitary hardware would run for a compiled circuit, on its logical qubits.
+
+    Each instruction is taken by its name, as a device does (a gate named ``ecr`` runs the
+    native ECR whatever its definition says), and read through the circuit's layout.
+    """
+    from qiskit.circuit.library import PermutationGate, get_standard_gate_name_mapping
+
+    native = get_standard_gate_name_mapping()
+
+    layout = compiled.layout
+    initial = layout.initial_index_layout(filter_ancillas=True)
+    final = layout.final_index_layout(filter_ancillas=True)
+    position = {physical: virtual for virtual, physical in enumerate(initial)}
+    assert touched_qubits(compiled) <= set(position)  # no ancilla in play
+    small = QuantumCircuit(num_qubits, global_phase=compiled.global_phase)
+    for inst in compiled.data:
+        operation = native[inst.operation.name].to_mutable()
+        operation.params = list(inst.operation.params)
+        small.append(operation, [position[compiled.find_bit(q).index] for q in inst.qubits])
+    # Undo routing: logical qubit v ends on physical final[v].
+    pattern = [0] * num_qubits
+    for virtual in range(num_qubits):
+        pattern[virtual] = position[final[virtual]]
+    small.append(PermutationGate(pattern), range(num_qubits))
+    return Operator(small)
+
+
+SHADOWING_CASES = [
+    pytest.param(
+        "eagle_r3",
+        'OPENQASM 2.0; include "qelib1.inc"; gate ecr a, b { cx a, b; } '
+        "qreg q[2]; h q[0]; ecr q[0], q[1];",
+        id="ecr-qasm2-eagle_r3",
+    ),
+    pytest.param(
+        "ion_all_to_all",
+        'OPENQASM 3.0; include "stdgates.inc"; gate r a { h a; } '
+        "qubit[2] q; r q[0]; cx q[0], q[1]; r q[1];",
+        id="r-qasm3-ion_all_to_all",
+    ),
+    pytest.param(
+        "eagle_r3",
+        'OPENQASM 2.0; include "qelib1.inc"; gate ecr a, b { cx a, b; } '
+        "gate pair a, b { h a; ecr a, b; } qreg q[2]; pair q[0], q[1];",
+        id="ecr-inside-a-user-gate",
+    ),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("profile_name", "source"), SHADOWING_CASES)
+@pytest.mark.parametrize("level", [0, 1, 3])
+def test_user_gate_named_like_a_native_gate_compiles_to_its_own_definition(
+    profile_name: str, source: str, level: int
+) -> None:
+    from qcompile.circuit_io import loads_circuit
+
+    circuit = loads_circuit(source.encode())
+    # Independent reference: the same circuit with the user's bodies written out by hand.
+    reference = QuantumCircuit(2)
+    if profile_name == "eagle_r3":
+        reference.h(0)
+        reference.cx(0, 1)
+    else:
+        reference.h(0)
+        reference.cx(0, 1)
+        reference.h(1)
+    profile = load_profile(profile_name)
+    result = compile_circuit(circuit, profile, CompileOptions(optimization_level=level))
+    assert logical_operator(result.circuit, 2).equiv(Operator(reference))
+    assert isa_violations(result.circuit, profile.target()) == []
+    assert result.report.equivalence["status"] == "equivalent"
+
+
+def test_opaque_gate_with_a_native_name_and_shape_is_the_native_gate() -> None:
+    from qcompile.circuit_io import loads_circuit
+
+    source = 'OPENQASM 2.0; include "qelib1.inc"; opaque ecr a, b; qreg q[2]; ecr q[0], q[1];'
+    circuit = loads_circuit(source.encode())
+    reference = QuantumCircuit(2)
+    reference.ecr(0, 1)
+    result = compile_circuit(circuit, load_profile("eagle_r3"), CompileOptions(seed=1))
+    assert logical_operator(result.circuit, 2).equiv(Operator(reference))
+
+
+def test_opaque_gate_with_a_native_name_but_another_shape_is_refused() -> None:
+    circuit = QuantumCircuit(2, name="odd")
+    circuit.append(Gate("ecr", 1, []), [0])
+    with pytest.raises(CompileError) as info:
+        compile_circuit(circuit, load_profile("eagle_r3"))
+    message = str(info.value)
+    assert "\n" not in message
+    assert "'ecr' on 1 qubit(s)" in message and "no definition" in message
+
+
+def test_diagonal_gate_before_measurement_compiles_with_a_measured_distribution_proof() -> None:
+    # Issue #15: `h; t; measure` on heron_r2 at -O2 was rejected as "not equivalent".
+    circuit = QuantumCircuit(1, 1)
+    circuit.h(0)
+    circuit.t(0)
+    circuit.measure(0, 0)
+    report = compile_circuit(circuit, load_profile("heron_r2")).report
+    assert report.equivalence["status"] == "equivalent", report.equivalence
+    assert report.equivalence["notion"] == "measured_distribution"
+    assert "equivalent (qcec; measured distribution)" in report.to_text()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("level", [2, 3])
+def test_measured_random_circuit_from_issue_15_is_not_rejected(level: int) -> None:
+    circuit = random_circuit(6, 6, measure=True, seed=11)
+    circuit.name = "rand6"
+    result = compile_circuit(
+        circuit, load_profile("heron_r2"), CompileOptions(optimization_level=level)
+    )
+    assert result.report.equivalence["status"] == "equivalent", result.report.equivalence
+    assert result.report.equivalence["notion"] == "measured_distribution"
+    # Independent of QCEC: the exact output distributions from |0...0> agree.
+    dense = check_equivalence(circuit, result.circuit, method="density_matrix")
+    assert dense.status == "equivalent", dense
+
+
+def test_report_counts_gates_inside_control_flow() -> None:
+    circuit = QuantumCircuit(2, 2)
+    circuit.h(0)
+    circuit.measure(0, 0)
+    with circuit.if_test((circuit.clbits[0], 1)):
+        circuit.cz(0, 1)
+    circuit.measure(1, 1)
+    plain = QuantumCircuit(2, 2)
+    plain.h(0)
+    plain.measure(0, 0)
+    plain.measure(1, 1)
+    profile = load_profile("heron_r2")
+    options = CompileOptions(optimization_level=1)
+    report = compile_circuit(circuit, profile, options).report
+    baseline = compile_circuit(plain, profile, options).report
+    assert report.two_qubit_gates == 1
+    assert report.gate_counts["cz"] == 1 and report.gate_counts["if_else"] == 1
+    assert report.logical_gate_counts["cz"] == 1
+    assert report.two_qubit_depth == 1
+    assert report.depth > baseline.depth
+    assert report.success_probability < baseline.success_probability
+    assert report.equivalence["status"] == "equivalent", report.equivalence
+    assert report.equivalence["notion"] == "output_from_zero_state"
+
+
+def test_unchecked_equivalence_is_stated_on_the_terminal() -> None:
+    circuit = QuantumCircuit(10, 10)
+    circuit.h(0)
+    circuit.measure(0, 0)
+    with circuit.if_test((circuit.clbits[0], 1)):
+        circuit.x(range(1, 10))
+    circuit.measure(range(10), range(10))
+    report = compile_circuit(
+        circuit, load_profile("heron_r2"), CompileOptions(optimization_level=1)
+    ).report
+    assert report.equivalence["status"] == "not_checked"
+    assert "equivalence      not checked: " in report.to_text()
+    assert "not checked: " in report.to_markdown()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from qiskit import qpy
 
 from runtime.cli import main
 from runtime.execution.jobstore import DONE, JobStore
@@ -154,6 +155,17 @@ def test_no_token_in_outputs_or_store(ghz_artifact: Path, tmp_path: Path) -> Non
         (["status", "abcdef0123"], "no such request"),
         (["result", "nope"], "no such request"),
         (["sample", "{ghz}", "--noisy", "--ideal"], "not allowed with"),
+        # issue #15: refused before any work, in one line
+        (["sample", "{ghzqpy}/"], "no such artifact file or directory (Not a directory)"),
+        (["sample", "{tmp}/" + "a" * 300 + ".qpy"], "(File name too long)"),
+        (["sample", "{tmp}/two/two.qpy"], "exactly one circuit, found 2"),
+        (
+            ["sample", "{model}", "--random-parameters", "1", "--local-ibm", "FakeFez"],
+            "compiled for ion_all_to_all (synthetic), not for an IBM device",
+        ),
+        (["sample", "{model}", "--parameters", "{tmp}/huge.npy"], "not parameter values"),
+        (["sample", "{model}", "--parameters", "{tmp}/deep.json"], "nested too deeply"),
+        (["sample", "{model}", "--parameters", "{tmp}/nan.json"], "must be finite numbers"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -166,7 +178,23 @@ def test_bad_input_is_one_line_and_exit_2(
 ) -> None:
     (tmp_path / "bad.qpy").write_bytes(b"QISKIT\x0c not really")
     (tmp_path / "other.qpy").write_bytes(b"")
-    places = {"tmp": str(tmp_path), "ghz": str(ghz_artifact), "model": str(model_artifact)}
+    ghz_qpy = next(ghz_artifact.glob("*.qpy"))
+    with open(ghz_qpy, "rb") as handle:
+        (circuit,) = qpy.load(handle)
+    np.save(tmp_path / "huge.npy", np.zeros(3))  # then its header promises 10^13 values
+    header = (tmp_path / "huge.npy").read_bytes().replace(b"(3,)", b"(10000000000000,)")
+    (tmp_path / "huge.npy").write_bytes(header)
+    (tmp_path / "deep.json").write_text("[" * 100_000)
+    (tmp_path / "nan.json").write_text("[NaN, 1.0]")
+    (tmp_path / "two").mkdir()
+    with open(tmp_path / "two" / "two.qpy", "wb") as handle:
+        qpy.dump([circuit, circuit], handle)
+    places = {
+        "tmp": str(tmp_path),
+        "ghz": str(ghz_artifact),
+        "ghzqpy": str(ghz_qpy),
+        "model": str(model_artifact),
+    }
     argv = [a.format(**places) for a in args] + ["--store", str(tmp_path / "jobs.sqlite")]
     try:
         code = main(argv)
@@ -182,3 +210,53 @@ def test_bad_input_is_one_line_and_exit_2(
     )
     assert message in captured.err
     assert "Traceback" not in captured.err
+
+
+@pytest.mark.parametrize(
+    ("term", "message"),
+    [
+        (["Z", [-1], [1.0, 0.0]], "qubit -1 is outside"),
+        (["Q", [0], [1.0, 0.0]], "Pauli label must use I, X, Y, Z"),
+        (["Z", [0], [float("nan"), 0.0]], "coefficient must be two finite numbers"),
+        (["Z", [10**30], [1.0, 0.0]], "is outside"),
+    ],
+)
+def test_estimate_refuses_hostile_observables_in_one_line(
+    model_artifact: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    term: list[object],
+    message: str,
+) -> None:
+    for path in model_artifact.iterdir():
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    observables = next(tmp_path.glob("*.observables.json"))
+    document = json.loads(observables.read_text())
+    document["isa"][0] = [term]
+    observables.write_text(json.dumps(document))
+    store = str(tmp_path / "jobs.sqlite")
+    argv = ["estimate", str(tmp_path), "--random-parameters", "1", "--store", store]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert "malformed observables" in captured.err and message in captured.err
+
+
+@pytest.mark.slow
+def test_an_artifact_with_a_delay_runs_on_a_profile_without_dt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue #15: it compiled, but ``qrun sample`` failed with "Integer duration is expected"."""
+    from qcompile.cli import main as qcompile
+
+    source = tmp_path / "delay.qasm"
+    source.write_text(
+        'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[1] q;\nbit[1] c;\n'
+        "x q[0];\ndelay[100ns] q[0];\nc[0] = measure q[0];\n"
+    )
+    out = tmp_path / "art"
+    argv = ["compile", str(source), "--profile", "ion_all_to_all", "--out", str(out), "--json"]
+    assert qcompile(argv) == 0
+    capsys.readouterr()
+    doc = run_json(capsys, "sample", str(out), "--shots", "50", "--store", str(tmp_path / "s"))
+    assert doc["result"]["counts"][0][0] == {"1": 50}

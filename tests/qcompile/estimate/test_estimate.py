@@ -27,7 +27,7 @@ from qcompile.estimate.report import COMPILABLE_KINDS, QRAM_KINDS
 from qcompile.models import count_resources
 from qcompile.models.catalog import ESTIMATE_MODELS, MODEL_NAMES, ModelSpec, build_model
 from qcompile.qram import lowered_cx_count, qram_lowering_pass_manager
-from tests.qcompile.estimate.conftest import SEQ_LENS
+from tests.qcompile.estimate.conftest import COMPILE_MAX_QUBITS, SEQ_LENS
 
 KINDS = COMPILABLE_KINDS
 
@@ -70,10 +70,16 @@ def test_report_marks_compiled_and_analytic(qlaci_report: EstimateReport) -> Non
 @pytest.mark.slow
 def test_every_compiled_row_equals_its_closed_form(qlaci_report: EstimateReport) -> None:
     compiled = [r for r in qlaci_report.rows if r.source == "compiled"]
-    # every kind whose N = 4 circuit is narrow enough compiled (the budget is generous)
-    fits = {k for k in COMPILABLE_KINDS if logical_size("qlaci", 4, k).qubits <= 14}
-    assert {r.qram for r in compiled if r.seq_len == 4} == fits
-    assert len(fits) >= 3
+    # every size narrow enough compiled, however busy the machine (compile_at_least)
+    fits = {
+        (n, k)
+        for n in SEQ_LENS
+        for k in COMPILABLE_KINDS
+        if logical_size("qlaci", n, k).qubits <= COMPILE_MAX_QUBITS
+    }
+    assert {(r.seq_len, r.qram) for r in compiled} == fits
+    assert {r.profile for r in compiled} == {"heron_r2"}
+    assert len({k for n, k in fits if n == 4}) >= 3 and (64, "multiplexer") in fits
     for row in compiled:
         size = logical_size("qlaci", row.seq_len, row.qram)
         assert (row.logical_qubits, row.logical_two_qubit_gates) == (
@@ -221,6 +227,27 @@ def test_html_is_self_contained_with_one_svg_per_plot() -> None:
     assert to_html(report) == page  # identical data, identical page
     md = to_markdown(report)
     assert "| 1024 | qrom | heron_r2 | analytic |" in md
+
+
+@pytest.mark.slow
+def test_the_smallest_sizes_compile_whatever_the_time_budget() -> None:
+    # A budget far too short to compile anything (a loaded machine): the smallest fitting N
+    # of each kind still compiles, so which rows are compiled does not depend on speed.
+    report = estimate(
+        "qlaci",
+        [4, 16, 1024],
+        ["multiplexer", "select-swap", "oracle"],
+        ["heron_r2"],
+        compile_max_qubits=14,
+        time_budget=1e-9,
+        qdk_seq_lens=(),
+    )
+    source = {(r.seq_len, r.qram): r.source for r in report.rows}
+    assert source[(4, "multiplexer")] == source[(4, "select-swap")] == "compiled"
+    assert source[(16, "select-swap")] == "analytic"  # 16 qubits: beyond the width limit
+    assert source[(1024, "multiplexer")] == source[(4, "oracle")] == "analytic"
+    with pytest.raises(ResourceError, match="compile_at_least must be >= 0"):
+        estimate("qlaci", [4], ["qrom"], ["heron_r2"], compile_at_least=-1, qdk_seq_lens=())
 
 
 def test_models_without_a_closed_form_are_not_estimated() -> None:

@@ -117,3 +117,29 @@ def test_distance_to_ideal_by_hand() -> None:
     distance = distance_to_ideal(a, b)
     assert distance["metric"] == "absolute_error"
     assert distance["max"] == pytest.approx(0.5) and distance["mean"] == pytest.approx(0.5)
+
+
+@pytest.mark.slow
+def test_a_local_fake_backend_refuses_a_circuit_it_cannot_run(tmp_path: Path) -> None:
+    """Issue #15: a circuit not ISA for the fake backend is refused before it runs."""
+    from qiskit import qpy
+
+    from hardware_profiles.errors import ProfileError
+
+    wide = QuantumCircuit(156, name="rx156")  # FakeFez's width, but rx is not a Fez gate
+    wide.rx(0.3, 0)
+    wide.measure_all()
+    with open(tmp_path / "rx156.qpy", "wb") as handle:
+        qpy.dump(wide, handle)
+    request = RunRequest(
+        "sample",
+        str(tmp_path / "rx156.qpy"),
+        profile="heron_r2",
+        mode="local-ibm",
+        backend="FakeFez",
+        shots=10,
+    )
+    with pytest.raises(ProfileError, match=r"not for local-ibm:fake_fez \(.*rx.*\)"):
+        run_artifact(str(tmp_path / "jobs.sqlite"), request)
+    with pytest.raises(ProfileError, match=r"compiled for grid_10x10 .* not for an IBM device"):
+        run_artifact(str(tmp_path / "jobs.sqlite"), replace(request, profile="grid_10x10"))

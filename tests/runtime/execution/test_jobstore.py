@@ -211,7 +211,8 @@ def test_a_store_from_before_profile_digests_opens(tmp_path: Path) -> None:
     assert old.key == "abc123" and old.profile == "heron_r2" and old.profile_digest is None
 
 
-def _wait_for(store_path: Path, status: str, timeout: float = 30.0) -> None:
+def _wait_for(store_path: Path, status: str, timeout: float = 300.0) -> None:
+    # Generous: a subprocess importing Qiskit on a loaded machine can take a minute.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if store_path.exists():
