@@ -3,6 +3,7 @@ from __future__ import annotations
 import io
 import signal
 import struct
+import time
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from qiskit.circuit.random import random_circuit
 from qiskit.quantum_info import Operator
 
 from hardware_profiles.errors import CircuitInputError
+from qcompile import circuit_io
 from qcompile.circuit_io import detect_format, load_circuit, loads_circuit, read_limited
 from tests.conftest import qft
 
@@ -177,8 +179,17 @@ def test_qpy_must_hold_exactly_one_whole_circuit_of_sane_size() -> None:
         loads_circuit(bytes(data), "huge.qpy")
 
 
-def test_parsing_stops_at_the_time_limit_and_restores_the_timer() -> None:
-    text = qasm3.dumps(random_circuit(6, 200, seed=1)).encode()
+def test_parsing_stops_at_the_time_limit_and_restores_the_timer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A parser that never finishes, so the test does not depend on how fast this machine is.
+    def endless_parse(*args: object, **kwargs: object) -> QuantumCircuit:
+        while True:
+            time.sleep(0.001)
+
+    monkeypatch.setattr(circuit_io, "_parse_qasm3", endless_parse)
+    text = qasm3.dumps(random_circuit(3, 3, seed=1)).encode()
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # no other timer running
     before = signal.getsignal(signal.SIGALRM)
     with pytest.raises(CircuitInputError, match=r"parsing stopped at the time limit of 0\.01 s"):
         loads_circuit(text, "slow.qasm", time_limit=0.01)
