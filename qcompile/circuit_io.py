@@ -213,6 +213,16 @@ def _check_qasm3_program(program: Any, name: str, max_qubits: int) -> None:
         stack.extend(vars(node).values())
 
 
+def _bail_message(exc: BaseException) -> str:
+    """``line L:C unexpected 'token'`` for ANTLR's bail-out, which reports to no listener."""
+    cause = exc.args[0] if exc.args else exc  # BailErrorStrategy wraps the RecognitionException
+    token = getattr(cause, "offendingToken", None)
+    if token is None:
+        return one_line(cause if str(cause) not in ("", "None") else type(exc).__name__)
+    text = "end of input" if token.type == -1 else repr(token.text)
+    return f"line {token.line}:{token.column} unexpected {text}"
+
+
 def _parse_qasm3(text: str, name: str, max_qubits: int) -> QuantumCircuit:
     """OpenQASM 3 text to a circuit, with the parser's first syntax message in the error.
 
@@ -250,7 +260,7 @@ def _parse_qasm3(text: str, name: str, max_qubits: int) -> QuantumCircuit:
         tree = parser.program()
     except Exception as exc:  # ANTLR's RecognitionException / ParseCancellationException
         raise CircuitInputError(
-            f"{name}: malformed qasm3: {one_line(errors.message or exc, 200)}"
+            f"{name}: malformed qasm3: {one_line(errors.message or _bail_message(exc), 200)}"
         ) from None
     if errors.message is not None:  # the lexer recovered from a bad token
         raise CircuitInputError(f"{name}: malformed qasm3: {one_line(errors.message, 200)}")

@@ -195,3 +195,18 @@ def test_parsing_stops_at_the_time_limit_and_restores_the_timer(
         loads_circuit(text, "slow.qasm", time_limit=0.01)
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
     assert signal.getsignal(signal.SIGALRM) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            'OPENQASM 3.0;\ninclude "stdgates.inc";\nqubit[2] q;\ncx q[0], q',
+            "line 4:10 unexpected end of input",
+        ),
+        ("OPENQASM 3.0;\nqubit[2] q;\nh q[0]\nfoo;", "line 4:0 unexpected 'foo'"),
+    ],
+)
+def test_qasm3_syntax_errors_name_line_column_and_token(text: str, expected: str) -> None:
+    with pytest.raises(CircuitInputError, match=f"malformed qasm3: {expected}$"):
+        loads_circuit(text.encode(), "bad.qasm3")
