@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from qiskit import QuantumCircuit, qasm2, qasm3, qpy
+from qiskit.quantum_info import Operator
 
 from hardware_profiles.errors import CircuitInputError, one_line
 from hardware_profiles.loader import MAX_PROFILE_QUBITS
@@ -221,6 +222,54 @@ def _bail_message(exc: BaseException) -> str:
         return one_line(cause if str(cause) not in ("", "None") else type(exc).__name__)
     text = "end of input" if token.type == -1 else repr(token.text)
     return f"line {token.line}:{token.column} unexpected {text}"
+
+
+_GATE_DEFINITION = re.compile(r"\bgate\s+([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _loads_qasm2(text: str) -> QuantumCircuit:
+    """OpenQASM 2 text to a circuit, Qiskit's standard gates for the legacy gate names.
+
+    Qiskit's legacy table maps a gate the file defines under a known name (``rzz``, ``rxx``,
+    ``c3x``...) to its standard gate, dropping the file's body. That is right when the body
+    is the standard gate and silently wrong otherwise (``gate rzz(t) a, b { cx a, b; }``), so
+    the file's own gates of those names are compared with the standard ones; if any differs,
+    the file's bodies are kept (and :mod:`qcompile.shadowed_gates` inlines them before
+    compilation).
+    """
+    legacy = qasm2.LEGACY_CUSTOM_INSTRUCTIONS
+    standard = {c.name: c.constructor for c in legacy}
+    own = set(_GATE_DEFINITION.findall(text)) & standard.keys()
+    circuit = qasm2.loads(text, custom_instructions=legacy)
+    if not own:
+        return circuit
+    kept = qasm2.loads(text, custom_instructions=[c for c in legacy if c.name not in own])
+    for operation in _operations_named(kept, own):
+        try:
+            reference = standard[operation.name](*operation.params)
+            same = Operator(operation).equiv(Operator(reference))
+        except Exception:  # not comparable (no definition, wrong shape): keep the file's
+            same = False
+        if not same:
+            return kept
+    return circuit
+
+
+def _operations_named(circuit: QuantumCircuit, names: set[str]) -> Iterator[Any]:
+    """Every distinct use (name and parameters) of the ``names`` gates, definitions included."""
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    stack = [circuit]
+    while stack:
+        for inst in stack.pop().data:
+            operation = inst.operation
+            if operation.name in names:
+                key = (operation.name, tuple(repr(p) for p in operation.params))
+                if key not in seen:
+                    seen.add(key)
+                    yield operation
+            definition = getattr(operation, "_definition", None)
+            if definition is not None:
+                stack.append(definition)
 
 
 def _parse_qasm3(text: str, name: str, max_qubits: int) -> QuantumCircuit:
@@ -521,9 +570,7 @@ def loads_circuit(
                 text = data.decode("utf-8")
                 if fmt == "qasm2":
                     _check_qasm2_registers(text, name, max_qubits)
-                    circuit = qasm2.loads(
-                        text, custom_instructions=qasm2.LEGACY_CUSTOM_INSTRUCTIONS
-                    )
+                    circuit = _loads_qasm2(text)
                 else:
                     circuit = _parse_qasm3(text, name, max_qubits)
     check_finite_parameters(circuit, name)

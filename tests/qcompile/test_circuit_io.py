@@ -210,3 +210,30 @@ def test_parsing_stops_at_the_time_limit_and_restores_the_timer(
 def test_qasm3_syntax_errors_name_line_column_and_token(text: str, expected: str) -> None:
     with pytest.raises(CircuitInputError, match=f"malformed qasm3: {expected}$"):
         loads_circuit(text.encode(), "bad.qasm3")
+
+
+_RZZ_PROGRAM = """OPENQASM 2.0;
+include "qelib1.inc";
+gate rzz(t) a, b {{ {body} }}
+qreg q[2];
+h q[0];
+rzz(0.3) q[0], q[1];
+"""
+
+
+def test_a_qasm2_gate_under_a_legacy_name_keeps_the_files_body() -> None:
+    # Qiskit's legacy table would swap this body for the standard RZZ gate.
+    circuit = loads_circuit(_RZZ_PROGRAM.format(body="cx a, b;").encode(), "rzz.qasm")
+    expected = QuantumCircuit(2)
+    expected.h(0)
+    expected.cx(0, 1)
+    assert Operator(circuit).equiv(Operator(expected))
+
+
+def test_a_qasm2_gate_with_the_standard_body_is_the_standard_gate() -> None:
+    body = "cx a, b; u1(t) b; cx a, b;"
+    circuit = loads_circuit(_RZZ_PROGRAM.format(body=body).encode(), "rzz.qasm")
+    assert [inst.operation.base_class.__name__ for inst in circuit.data] == [
+        "HGate",
+        "RZZGate",
+    ]
