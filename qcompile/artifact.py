@@ -63,6 +63,7 @@ __all__ = [
     "load_artifact_circuit",
     "map_observables",
     "model_facts",
+    "sparse_terms",
 ]
 
 SamplerPubTuple = tuple[QuantumCircuit, np.ndarray]
@@ -115,7 +116,8 @@ def _vector_names(circuit: QuantumCircuit, vector: str) -> tuple[str, ...]:
     )
 
 
-def _sparse(op: SparsePauliOp) -> list[list[object]]:
+def sparse_terms(op: SparsePauliOp) -> list[list[object]]:
+    """``op`` as ``[[pauli, qubits, [re, im]], ...]``: how artifacts and request keys store it."""
     return [
         [label, [int(q) for q in qubits], [float(c.real), float(c.imag)]]
         for label, qubits, c in op.to_sparse_list()
@@ -319,7 +321,7 @@ class Artifact:
             {
                 "qasm3": dumps_qasm3(self.circuit),
                 "layout": layout,
-                "observables": [_sparse(op) for op in self.observables],
+                "observables": [sparse_terms(op) for op in self.observables],
                 "parameters": list(self.parameters),
                 "profile": self.profile,
                 "profile_digest": self.profile_digest,
@@ -390,8 +392,8 @@ class Artifact:
                         self.logical_observables[0].num_qubits if self.logical_observables else 0
                     ),
                     "num_isa_qubits": self.circuit.num_qubits,
-                    "logical": [_sparse(op) for op in self.logical_observables],
-                    "isa": [_sparse(op) for op in self.observables],
+                    "logical": [sparse_terms(op) for op in self.logical_observables],
+                    "isa": [sparse_terms(op) for op in self.observables],
                     "profile": report.profile,
                     "profile_digest": self.profile_digest,
                     "versions": report.versions,

@@ -16,6 +16,8 @@ from qiskit import QuantumCircuit
 from qiskit.circuit import ControlFlowOp, Delay
 from qiskit.transpiler import Target
 
+from qcompile.report import iter_instructions
+
 __all__ = ["align_delays"]
 
 _SECONDS = {"s": 1.0, "ms": 1e-3, "us": 1e-6, "µs": 1e-6, "ns": 1e-9, "ps": 1e-12}
@@ -40,20 +42,12 @@ def align_delays(circuit: QuantumCircuit, target: Target) -> QuantumCircuit:
     too.
     """
     dt = target.dt
-    if not dt or not any(_has_delay(circuit)):
+    if not dt or not any(
+        isinstance(inst.operation, Delay) for inst, _ in iter_instructions(circuit)
+    ):
         return circuit
     alignment = max(1, int(getattr(target, "pulse_alignment", 1) or 1))
     return _align(circuit, dt, alignment)
-
-
-def _has_delay(circuit: QuantumCircuit) -> list[bool]:
-    found = []
-    for inst in circuit.data:
-        if isinstance(inst.operation, Delay) and inst.operation.unit != "expr":
-            found.append(True)
-        elif isinstance(inst.operation, ControlFlowOp):
-            found.extend(any(_has_delay(block)) for block in inst.operation.blocks)
-    return found
 
 
 def _align(circuit: QuantumCircuit, dt: float, alignment: int) -> QuantumCircuit:

@@ -25,6 +25,7 @@ from qiskit.transpiler import Target, TransformationPass
 
 from hardware_profiles.errors import CompileError
 from hardware_profiles.faults import usable_qubits
+from qcompile.report import iter_instructions
 
 __all__ = ["AvoidExcludedQubits", "check_connectivity", "check_width", "width_error"]
 
@@ -104,19 +105,11 @@ def _largest_interacting_group(circuit: QuantumCircuit) -> int:
             q = parent[q]
         return q
 
-    def walk(block: QuantumCircuit, physical: list[int]) -> None:
-        for instruction in block.data:
-            qargs = [physical[block.find_bit(q).index] for q in instruction.qubits]
-            operation = instruction.operation
-            if isinstance(operation, ControlFlowOp):
-                for inner in operation.blocks:
-                    walk(inner, qargs)
-            elif operation.name != "barrier" and len(qargs) > 1:
-                root = find(qargs[0])
-                for q in qargs[1:]:
-                    parent[find(q)] = root
-
-    walk(circuit, list(range(circuit.num_qubits)))
+    for instruction, qargs in iter_instructions(circuit):
+        operation = instruction.operation
+        if not isinstance(operation, ControlFlowOp) and operation.name != "barrier":
+            for q in qargs[1:]:
+                parent[find(q)] = find(qargs[0])
     sizes: dict[int, int] = {}
     for q in range(circuit.num_qubits):
         sizes[find(q)] = sizes.get(find(q), 0) + 1

@@ -32,6 +32,7 @@ from qiskit.quantum_info import SparsePauliOp
 from hardware_profiles.errors import JobError
 from hardware_profiles.identity import strong_id
 from hardware_profiles.profile import DeviceProfile
+from qcompile.artifact import sparse_terms
 from runtime.execution.executor import EstimatorPub, RequestKind, SamplerPub
 
 __all__ = ["canonical_circuit", "profile_identity", "request_document", "request_key"]
@@ -97,10 +98,7 @@ def canonical_circuit(circuit: QuantumCircuit) -> dict[str, Any]:
 def _observable(op: SparsePauliOp) -> dict[str, Any]:
     return {
         "num_qubits": op.num_qubits,
-        "terms": [
-            [label, [int(q) for q in qubits], [float(c.real), float(c.imag)]]
-            for label, qubits, c in op.to_sparse_list()
-        ],
+        "terms": sparse_terms(op),
     }
 
 
