@@ -1,6 +1,9 @@
 """Bucket-brigade QRAM on IBM devices: two-qubit gates of our lowering vs Qiskit O3.
 
-Run: ``python benchmarks/lean_bb_bench.py [--sizes 4 5] [--fanouts 0] [--seed 0]``.
+Default run: ``python benchmarks/lean_bb_bench.py [--sizes 4 5] [--kinds bb-lean bb-2q
+bucket-brigade] [--profiles heron_r2 eagle_r3] [--o3-seeds 5]`` compares the pipeline the CLIs use
+by default with Qiskit O3 best of 5 seeds (see :func:`pipeline_vs_o3`). The older comparison
+below runs with ``python benchmarks/lean_bb_bench.py legacy [--sizes 4 5] [--fanouts 0]``.
 For N = 2**n (bits mode, b = 1, random words) and each device (heron_r2, eagle_r3) it compiles,
 in one run and with the same seed:
 
@@ -33,7 +36,15 @@ from qiskit import QuantumCircuit
 
 from hardware_profiles import load_profile
 from qcompile.pipeline import CompileOptions, compile_circuit
-from qcompile.qram import BucketBrigade2QRAM, BucketBrigadeQRAM, LeanBucketBrigadeQRAM, QRAMWords
+from qcompile.qram import (
+    CONSTRUCTIONS,
+    BucketBrigade2QRAM,
+    BucketBrigadeQRAM,
+    LeanBucketBrigadeQRAM,
+    QRAMQuery,
+    QRAMWords,
+)
+from qcompile.qram_pipeline import best_qram_options
 from qcompile.qram.tree_layout import two_qubit_count
 from qcompile.qram.verify import compiled_query_fidelity
 
@@ -41,6 +52,63 @@ from qcompile.qram.verify import compiled_query_fidelity
 def checked(isa: QuantumCircuit, words: QRAMWords) -> tuple[int, float]:
     """Two-qubit count and semantic fidelity of a compiled (ISA-checked) query."""
     return two_qubit_count(isa), compiled_query_fidelity(isa, words)
+
+
+def pipeline_vs_o3(argv: list[str] | None = None) -> int:
+    """The default QRAM pipeline against Qiskit O3 best of ``--o3-seeds`` seeds, same circuit.
+
+    For each kind, N and device: O3 with seeds ``0 .. o3_seeds-1`` (two-qubit count of the best
+    seed, and the mean compile time of one O3 run), then the pipeline the CLIs use
+    (:func:`qcompile.qram_pipeline.best_qram_options`) once. ``2q ratio`` = pipeline / O3
+    best of seeds; ``t ratio`` = pipeline compile time / mean O3 compile time (the bound is 3);
+    ``check`` = the pipeline's lookup check (status, method, seconds), which the compile path
+    runs on every compiled lookup and which is not part of the compile time.
+    """
+    parser = argparse.ArgumentParser(description=pipeline_vs_o3.__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[4, 5])
+    parser.add_argument("--profiles", nargs="+", default=["heron_r2", "eagle_r3"])
+    parser.add_argument("--kinds", nargs="+", default=["bb-lean", "bb-2q", "bucket-brigade"])
+    parser.add_argument("--o3-seeds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    rng = np.random.default_rng(args.seed)
+    header = (
+        f"{'device':<10}{'kind':<16}{'N':>4}{'O3 best':>8}{'ours':>6}{'2q ratio':>9}"
+        f"{'O3 s':>7}{'ours s':>8}{'t ratio':>8}  check"
+    )
+    print(header)
+    print("-" * len(header))
+    for profile in map(load_profile, args.profiles):
+        for n in args.sizes:
+            words = QRAMWords.bits([int(x) for x in rng.integers(0, 2, 1 << n)], b=1)
+            for kind in args.kinds:
+                construction = CONSTRUCTIONS[kind](words)
+                circuit = construction.build()
+                counts, seconds = [], []
+                for seed in range(args.o3_seeds):
+                    o3 = CompileOptions(optimization_level=3, seed=seed, equivalence_max_qubits=0)
+                    run = compile_circuit(circuit, profile, o3)
+                    counts.append(two_qubit_count(run.circuit))
+                    seconds.append(run.report.compile_time_s)
+                options = best_qram_options(
+                    kind, CompileOptions(seed=args.seed), num_inputs=n + words.b
+                )
+                reference = QuantumCircuit(circuit.num_qubits)
+                reference.append(QRAMQuery(words), range(n + words.b))
+                ours = compile_circuit(
+                    circuit, profile, options, lookup_reference=reference, lookup_inputs=n + 1
+                ).report
+                check = ours.lookup_check or {}
+                o3_s = float(np.mean(seconds))
+                print(
+                    f"{profile.name:<10}{kind:<16}{1 << n:>4}{min(counts):>8}"
+                    f"{ours.two_qubit_gates:>6}{ours.two_qubit_gates / min(counts):>9.2f}"
+                    f"{o3_s:>7.2f}{ours.compile_time_s:>8.2f}{ours.compile_time_s / o3_s:>8.2f}"
+                    f"  {check.get('status')} ({check.get('method')}, "
+                    f"{check.get('seconds', 0):.2f} s)",
+                    flush=True,
+                )
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,4 +166,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    import sys
+
+    if sys.argv[1:2] == ["legacy"]:
+        raise SystemExit(main(sys.argv[2:]))
+    raise SystemExit(pipeline_vs_o3(sys.argv[1:]))

@@ -1,41 +1,42 @@
-"""Training-step benchmark: TorchConnector over qml's EstimatorQNN vs ``TorchStatevectorQNN``.
+"""Training-step benchmark of the exact engine: the table of issue #12, re-measured in one run.
 
-The circuit (11 qubits, 20 inputs, 44 weights, 3 outputs), a QLACI-style lookup:
+Every row is forward + backward of an MSE loss with input gradients (the inputs are a leaf
+that requires grad, as after a classical layer), batch 32 (``--batch-20`` at 20 qubits),
+``torch.set_num_threads(--threads)`` (default 1). Rates are samples per CPU-second of this
+process (``time.process_time``), so a loaded machine slows every column alike; each column
+runs repeated steps for at least ``--seconds`` CPU-seconds after a warm-up step. Columns:
 
-* qubits 0-3 ``query``: ``RY(x_q)`` angle encoding of the query (inputs 0-3);
-* qubits 4-7 ``index``: ``H`` each, a uniform superposition over the 16 entries;
-* lookup: for each entry ``j`` in 0..15, ``RY(x_{4+j})`` on readout qubit 8 controlled by all
-  four index qubits with ``ctrl_state=j`` (a multiplexed rotation; inputs 4-19);
-* qubits 8-10 ``out``: the readout;
-* trainable layer A: ``RY(w)`` then ``RZ(w)`` on every qubit (22 weights), a CX chain
-  0->1->...->10, layer B: ``RY(w)``, ``RZ(w)`` on every qubit (22 weights), then CX 8->9, 9->10;
-* outputs: ``<Z_8>``, ``<Z_9>``, ``<Z_10>``.
+* ``qattn``: :class:`runtime.qnn.torch_qnn.TorchStatevectorLayer` (the fused engine, one
+  adjoint sweep per batch), as the hybrid models train it;
+* ``qml NN``: the same engine behind qiskit-machine-learning's ``TorchConnector`` and
+  :class:`~runtime.qnn.torch_qnn.TorchStatevectorQNN` (the NeuralNetwork interface: one
+  sweep per output), on the 11-qubit rows only;
+* ``lightning``: PennyLane ``lightning.qubit`` adjoint through ``qml.qnn.TorchLayer``, with
+  ``--pl-samples`` samples per step (its cost is per sample: broadcasting runs one adjoint
+  sweep per sample); needs the ``bench`` extra, else the column is skipped with a line;
+* ``default.qubit``: PennyLane ``default.qubit`` backprop, with ``--default-qubit`` only;
+* ``reference``: the hand-written batched torch programs
+  (``benchmarks/torch_reference_lookup.py``, ``benchmarks/torch_reference_qlam.py``).
 
-Each step is forward + backward of an MSE loss through ``TorchConnector`` with
-``input_gradients=True``, batch 32, ``torch.set_num_threads(1)``. (a) qml's default
-``EstimatorQNN`` (``StatevectorEstimator`` + parameter-shift gradients) is too slow for a whole
-batch: it times ``--baseline-samples`` samples and the batch figure is extrapolated (printed as
-such). (b) ours (``TorchStatevectorQNN``, adjoint gradients) runs ``--batches`` full batches.
-(c) the shots path: ``ShotsQNN`` on ``AerExecutor`` with ``--profile``'s noise, batched
-parameter shift, compiled once for the profile. Noisy simulation of the compiled circuit
-(hundreds of CZs on 11 qubits: Aer statevector trajectories, ``1/precision**2`` of them per
-parameter set) is far too slow for a training step here, so by default it times one
-estimator request of ``--shots-sets`` parameter sets and extrapolates a step from the
-``(1 + 2 * occurrences)`` sets per sample that forward + parameter-shift backward cost
-(printed as such); ``--shots-full`` times a real forward + backward of one sample instead.
-The gradient check compares ours with the baseline's parameter-shift Jacobian on one sample.
-The machine load (``uptime``) and torch's thread count are printed: compare ratios measured
-in the same run.
+Rows: the 11-qubit circuit this benchmark used before (16 lookups on one read qubit, no
+entangler after the last layer), the lookup family at 8, 11, 14, 17 and 20 qubits
+(``benchmarks/train_circuits.py``) and QLAM at T = 8, 16, 32, 64. Also printed: the time to
+build the engine, the peak resident memory of the engine at the widest row with batch 32,
+the ratios, and the machine load (``os.getloadavg``) before and after.
 
-Run: .venv/bin/python benchmarks/train_bench.py [--batches 20] [--baseline-samples 1]
-     [--shots-sets 2] [--shots-precision 0.1] [--shots-full] [--skip-shots]
+Run: .venv/bin/python benchmarks/train_bench.py [--quick] [--threads 1] [--seconds 2]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
+import subprocess
+import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -44,21 +45,27 @@ from qiskit.circuit import ParameterVector
 from qiskit.circuit.library import RYGate
 from qiskit.quantum_info import SparsePauliOp
 from qiskit_machine_learning.connectors import TorchConnector
-from qiskit_machine_learning.neural_networks import EstimatorQNN, NeuralNetwork
 
-from hardware_profiles import load_profile
-from runtime.execution.aer import AerExecutor
-from runtime.qnn.shots_qnn import ShotsQNN
-from runtime.qnn.torch_qnn import TorchStatevectorQNN
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-BATCH = 32
+from benchmarks.torch_reference_lookup import LookupReference
+from benchmarks.torch_reference_qlam import QLAMReference
+from benchmarks.train_circuits import (
+    lookup_family,
+    pennylane_lookup,
+    pennylane_qlam,
+    qlam_model,
+)
+from runtime.qnn.torch_qnn import TorchStatevectorLayer, TorchStatevectorQNN
+
+Step = Callable[[torch.Tensor, torch.Tensor], None]
 
 
-def lookup_circuit() -> tuple[
+def legacy_circuit() -> tuple[
     QuantumCircuit, ParameterVector, ParameterVector, list[SparsePauliOp]
 ]:
-    x = ParameterVector("inputs", 20)
-    w = ParameterVector("weights", 44)
+    """The 11-qubit circuit of the previous benchmark: 16 lookups on read qubit 8."""
+    x, w = ParameterVector("inputs", 20), ParameterVector("weights", 44)
     qc = QuantumCircuit(11, name="qlaci_lookup11")
     for q in range(4):
         qc.ry(x[q], q)
@@ -81,62 +88,41 @@ def lookup_circuit() -> tuple[
     return qc, x, w, observables
 
 
-def time_steps(qnn: NeuralNetwork, inputs: torch.Tensor, targets: torch.Tensor) -> float:
-    """Seconds for forward + backward of an MSE loss over ``inputs`` (one step)."""
-    model = TorchConnector(qnn, initial_weights=np.linspace(-1.0, 1.0, qnn.num_weights))
-    x = inputs.clone().requires_grad_(True)
-    start = time.perf_counter()
-    loss = torch.nn.functional.mse_loss(model(x), targets)
-    loss.backward()
-    return time.perf_counter() - start
+def module_step(module: torch.nn.Module) -> Step:
+    def step(inputs: torch.Tensor, targets: torch.Tensor) -> None:
+        x = inputs.clone().requires_grad_(True)
+        torch.nn.functional.mse_loss(module(x), targets).backward()
+
+    return step
 
 
-def time_shots(
-    qc: QuantumCircuit,
-    x: ParameterVector,
-    w: ParameterVector,
-    observables: list[SparsePauliOp],
-    inputs: torch.Tensor,
-    targets: torch.Tensor,
-    args: argparse.Namespace,
-) -> float:
-    """Samples/s of the aer-noisy, batched parameter-shift path (see the module docstring)."""
-    executor = AerExecutor(load_profile(args.profile), noisy=True, seed=1)
-    start = time.perf_counter()
-    qnn = ShotsQNN(
-        qc,
-        list(x),
-        list(w),
-        observables,
-        executor=executor,
-        input_gradients=True,
-        precision=args.shots_precision,
-    )
-    compile_s = time.perf_counter() - start
-    occurrences = qnn.num_occurrences
-    print(
-        f"shots path ({executor.name}, {args.profile}, precision {args.shots_precision}): "
-        f"compiled once in {compile_s:.1f} s, {occurrences} parametrised gate angles, "
-        f"ops {dict(qnn.isa_circuit.count_ops())}"
-    )
-    if args.shots_full:
-        seconds = time_steps(qnn, inputs[:1], targets[:1])
-        rate = 1 / seconds
-        print(f"shots path: 1 sample forward + backward in {seconds:.1f} s -> {rate:.2e} samples/s")
-        return rate
-    weights = np.linspace(-1.0, 1.0, len(w))
-    row = np.concatenate([inputs[0].double().numpy(), weights])
-    sets = np.repeat(row[None], args.shots_sets, axis=0)
-    start = time.perf_counter()
-    qnn.evaluate(sets)
-    per_set = (time.perf_counter() - start) / args.shots_sets
-    per_sample = per_set * (1 + 2 * occurrences)
-    print(
-        f"shots path: one request of {args.shots_sets} parameter sets, {per_set:.2f} s per set; "
-        f"a sample costs 1 + 2 x {occurrences} sets -> extrapolated {per_sample:.0f} s per "
-        f"sample, {1 / per_sample:.2e} samples/s"
-    )
-    return 1 / per_sample
+def reference_step(forward: Callable[[torch.Tensor, torch.Tensor], torch.Tensor], nw: int) -> Step:
+    weights = torch.linspace(-1, 1, nw, dtype=torch.float64).requires_grad_(True)
+
+    def step(inputs: torch.Tensor, targets: torch.Tensor) -> None:
+        x = inputs.double().clone().requires_grad_(True)
+        torch.nn.functional.mse_loss(forward(x, weights), targets.double()).backward()
+
+    return step
+
+
+WALL: dict[int, float] = {}
+
+
+def rate(step: Step, inputs: torch.Tensor, targets: torch.Tensor, seconds: float) -> float:
+    """Samples per CPU-second of ``step`` (after one warm-up step).
+
+    The wall-clock rate of the same steps is left in ``WALL[id(step)]``.
+    """
+    step(inputs, targets)
+    steps, start, wall = 0, time.process_time(), time.perf_counter()
+    while True:
+        step(inputs, targets)
+        steps += 1
+        used = time.process_time() - start
+        if used >= seconds:
+            WALL[id(step)] = steps * inputs.shape[0] / (time.perf_counter() - wall)
+            return steps * inputs.shape[0] / used
 
 
 def _load() -> str:
@@ -146,69 +132,181 @@ def _load() -> str:
         return "unknown"
 
 
+def _pennylane() -> bool:
+    try:
+        import pennylane  # noqa: F401
+        import pennylane_lightning  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value:.3g}" if value < 100 else f"{value:.0f}"
+
+
+def _memory_probe(n: int, threads: int) -> int:
+    """One engine step at width ``n``, batch 32, in a fresh process: its peak RSS."""
+    torch.set_num_threads(threads)
+    qc, x, w, obs = lookup_family(n)
+    start = time.perf_counter()
+    layer = TorchStatevectorLayer(qc, list(x), list(w), obs)
+    build = time.perf_counter() - start
+    module_step(layer)(torch.rand(32, len(x)), torch.zeros(32, len(obs)))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        f"peak RSS {peak / 2**20:.2f} GiB for one engine step at {n} q, batch 32, in a fresh "
+        f"process (build {build:.2f} s)"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batches", type=int, default=20)
-    parser.add_argument("--baseline-samples", type=int, default=1)
-    parser.add_argument("--profile", default="heron_r2")
-    parser.add_argument("--shots-sets", type=int, default=2)
-    parser.add_argument("--shots-precision", type=float, default=0.1)
-    parser.add_argument("--shots-full", action="store_true")
-    parser.add_argument("--skip-shots", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="smoke run: small rows, short")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--batch-20", type=int, default=8)
+    parser.add_argument("--pl-samples", type=int, default=4)
+    parser.add_argument("--pl-samples-20", type=int, default=1)
+    parser.add_argument(
+        "--reference-batch-20",
+        type=int,
+        default=2,
+        help="the autograd reference keeps every intermediate state: 128 MiB each at 20 q",
+    )
+    parser.add_argument("--default-qubit", action="store_true")
+    parser.add_argument(
+        "--only-qattn", action="store_true", help="the engine's column only (thread scaling)"
+    )
+    parser.add_argument("--widths", type=int, nargs="*", default=[8, 11, 14, 17, 20])
+    parser.add_argument("--tokens", type=int, nargs="*", default=[8, 16, 32, 64])
+    parser.add_argument("--memory-probe", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    torch.set_num_threads(1)
-    print(f"torch threads: {torch.get_num_threads()}; load average: {_load()}")
-    qc, x, w, observables = lookup_circuit()
+    if args.memory_probe:
+        return _memory_probe(args.memory_probe, args.threads)
+    if args.quick:
+        args.widths, args.tokens, args.seconds, args.pl_samples = [8, 11], [8], 0.3, 1
+    torch.set_num_threads(args.threads)
+    print(f"command: {' '.join([Path(sys.argv[0]).name, *sys.argv[1:]])}")
+    print(f"torch {torch.__version__}, threads {torch.get_num_threads()}; load average {_load()}")
+    have_pl = _pennylane() and not args.only_qattn
+    if not have_pl and not args.only_qattn:
+        print("PennyLane columns skipped: install the bench extra (pip install -e '.[bench]')")
     rng = np.random.default_rng(7)
-    data = torch.tensor(rng.uniform(-np.pi, np.pi, (args.batches, BATCH, 20)), dtype=torch.float)
-    targets = torch.tensor(rng.uniform(-1, 1, (args.batches, BATCH, 3)), dtype=torch.float)
-    print(
-        f"circuit: {qc.num_qubits} qubits, {len(x)} inputs, {len(w)} weights, "
-        f"ops {dict(qc.count_ops())}"
-    )
 
-    ours = TorchStatevectorQNN(qc, list(x), list(w), observables, input_gradients=True)
-    time_steps(ours, data[0], targets[0])  # warm-up
-    cpu_start = time.process_time()
-    seconds = sum(time_steps(ours, data[b], targets[b]) for b in range(args.batches))
-    cpu_seconds = time.process_time() - cpu_start
-    ours_rate = args.batches * BATCH / seconds
-    # On a shared machine wall time includes waiting for a core; one thread's CPU time
-    # does not (it still includes the setup around each step).
-    print(
-        f"ours (TorchStatevectorQNN): {args.batches} batches of {BATCH}: "
-        f"{seconds:.3f} s, {ours_rate:.0f} samples/s "
-        f"(process CPU time {cpu_seconds:.3f} s -> {args.batches * BATCH / cpu_seconds:.0f} "
-        "samples/s per busy core)"
-    )
+    rows: list[tuple[str, str, dict[str, float | None]]] = []
 
-    baseline = EstimatorQNN(
-        circuit=qc,
-        observables=observables,
-        input_params=list(x),
-        weight_params=list(w),
-        input_gradients=True,
-    )
-    n = args.baseline_samples
-    seconds = time_steps(baseline, data[0, :n], targets[0, :n])
-    base_rate = n / seconds
-    print(
-        f"qml EstimatorQNN (default StatevectorEstimator + param shift): {n} sample(s) in "
-        f"{seconds:.2f} s -> {base_rate:.4f} samples/s; batch of {BATCH} extrapolated: "
-        f"{BATCH / base_rate:.0f} s"
-    )
-    print(f"speed-up ours / qml: {ours_rate / base_rate:.0f}x")
-    if not args.skip_shots:
-        shots_rate = time_shots(qc, x, w, observables, data[0], targets[0], args)
-        print(f"speed-up shots path / qml: {shots_rate / base_rate:.3g}x")
+    def measure(
+        label: str,
+        circuit: tuple[QuantumCircuit, list, list, list],
+        batch: int,
+        reference: Step | None,
+        pl: Callable[[str, str], torch.nn.Module] | None,
+        legacy: bool = False,
+        reference_batch: int | None = None,
+        pl_samples: int | None = None,
+    ) -> None:
+        qc, x, w, observables = circuit
+        inputs = torch.tensor(rng.uniform(-np.pi, np.pi, (batch, len(x))), dtype=torch.float)
+        targets = torch.tensor(rng.uniform(-1, 1, (batch, len(observables))), dtype=torch.float)
+        start = time.perf_counter()
+        layer = TorchStatevectorLayer(qc, x, w, observables, np.linspace(-1, 1, len(w)))
+        build = time.perf_counter() - start
+        ours = module_step(layer)
+        out: dict[str, float | None] = {"qattn": rate(ours, inputs, targets, args.seconds)}
+        out["qattn wall"] = WALL[id(ours)]
+        out["qml NN"] = None
+        if (legacy or qc.num_qubits == 11) and not args.only_qattn:
+            qnn = TorchStatevectorQNN(qc, x, w, observables, input_gradients=True)
+            conn = TorchConnector(qnn, initial_weights=np.linspace(-1, 1, len(w)))
+            out["qml NN"] = rate(module_step(conn), inputs, targets, args.seconds)
+        ref_rows = slice(0, reference_batch or batch)
+        out["reference"] = (
+            rate(reference, inputs[ref_rows], targets[ref_rows], args.seconds)
+            if reference is not None and not args.only_qattn
+            else None
+        )
+        out["lightning"] = out["default.qubit"] = None
+        if have_pl and pl is not None:
+            few = slice(0, max(1, min(pl_samples or args.pl_samples, batch)))
+            pl_layer = pl("lightning.qubit", "adjoint")
+            out["lightning"] = rate(module_step(pl_layer), inputs[few], targets[few], args.seconds)
+            if args.default_qubit:
+                pl_layer = pl("default.qubit", "backprop")
+                out["default.qubit"] = rate(
+                    module_step(pl_layer), inputs[few], targets[few], args.seconds
+                )
+        detail = (
+            f"{qc.num_qubits} q, batch {batch}, build {build:.2f} s, "
+            f"{len(layer.engine.plan.main)} ops"
+        )
+        rows.append((label, detail, out))
+        ratio = lambda key: (  # noqa: E731
+            f"{out['qattn'] / out[key]:.2f}x" if out.get(key) else "—"
+        )
+        print(
+            f"{label:34s} {detail:42s} qattn {_fmt(out['qattn']):>6s} "
+            f"(wall {_fmt(out['qattn wall'])})  "
+            f"vs reference {ratio('reference'):>7s}  vs lightning {ratio('lightning'):>7s}",
+            flush=True,
+        )
 
-    sample = data[0, :1].double().numpy()
-    weights = np.linspace(-1.0, 1.0, len(w))
-    ref_in, ref_w = baseline.backward(sample, weights)
-    our_in, our_w = ours.backward(sample, weights)
-    diff = max(np.abs(ref_in - our_in).max(), np.abs(ref_w - our_w).max())
-    fwd = np.abs(baseline.forward(sample, weights) - ours.forward(sample, weights)).max()
-    print(f"one sample: max |output diff| {fwd:.2e}, max |grad diff| vs parameter shift {diff:.2e}")
+    if not args.quick:
+        measure(
+            "11 q, previous train_bench circuit", legacy_circuit(), args.batch, None, None, True
+        )
+    for n in args.widths:
+        batch = args.batch_20 if n >= 20 else args.batch
+        ref = LookupReference(n)
+        qc, x, w, obs = lookup_family(n)
+        measure(
+            f"lookup family, {n} q",
+            (qc, list(x), list(w), obs),
+            batch,
+            reference_step(ref.forward, len(w)),
+            lambda dev, diff, n=n: pennylane_lookup(n, dev, diff),
+            reference_batch=args.reference_batch_20 if n >= 20 else None,
+            pl_samples=args.pl_samples_20 if n >= 20 else None,
+        )
+    for tokens in args.tokens:
+        model = qlam_model(tokens)
+        ref_q = QLAMReference(tokens)
+        measure(
+            f"QLAM, T = {tokens}, m = {model.num_qubits}",
+            (model.circuit, list(model.inputs), list(model.weights), list(model.observables)),
+            args.batch,
+            reference_step(ref_q.forward, len(model.weights)),
+            lambda dev, diff, t=tokens: pennylane_qlam(t, dev, diff),
+        )
+
+    print()
+    print(
+        "| circuit | qattn | lightning adjoint | qattn / lightning | reference "
+        "| qattn / reference | qml NN | default.qubit | qattn wall |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for label, detail, out in rows:
+        q = out["qattn"] or 0.0
+        lr = f"{q / out['lightning']:.2f}" if out["lightning"] else "—"
+        rr = f"{q / out['reference']:.2f}" if out["reference"] else "—"
+        print(
+            f"| {label} ({detail}) | {_fmt(out['qattn'])} | {_fmt(out['lightning'])} | {lr} | "
+            f"{_fmt(out['reference'])} | {rr} | {_fmt(out['qml NN'])} | "
+            f"{_fmt(out['default.qubit'])} | {_fmt(out['qattn wall'])} |"
+        )
+    widest = max(args.widths)
+    probe = subprocess.run(
+        [sys.executable, __file__, "--memory-probe", str(widest), "--threads", str(args.threads)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    print(f"\nmemory: {probe.stdout.strip() or probe.stderr.strip()[-300:]}")
+    print(f"load average after: {_load()}")
     return 0
 
 

@@ -30,8 +30,8 @@ import io
 import json
 import math
 import os
+import secrets
 import stat
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -450,13 +450,26 @@ class Artifact:
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Writes ``path`` through a temporary file and a rename, with the umask's permissions.
+
+    ``tempfile.mkstemp`` would make every artifact file private (mode 0600); an artifact is
+    meant to be shared like any file the user writes, so the temporary file is created with
+    mode 0666 and the kernel applies the umask (0644 under the usual 022).
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(8)}.tmp")
+        try:
+            fd = os.open(tmp, flags, 0o666)
+            break
+        except FileExistsError:  # another writer drew the same name: draw again
+            continue
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 

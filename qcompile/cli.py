@@ -1,9 +1,12 @@
 """The ``qcompile`` command line.
 
 Subcommands: ``compile``, ``profiles`` (``list``, ``show NAME``), ``qram``, ``build``,
-``estimate`` and ``demo``. Every
+``estimate`` and ``demo``; ``--version`` prints the versions. Every
 error a user can cause prints one line on stderr and exits with code 2; set
 ``QATTN_DEBUG=1`` to see tracebacks instead.
+
+Parsing imports no Qiskit (``qcompile --help`` answers in a fraction of a second): the names it
+offers come from :mod:`qcompile.names`, and each command imports what it runs.
 """
 
 from __future__ import annotations
@@ -16,39 +19,58 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from hardware_profiles import DEFAULT_PROFILE
 from hardware_profiles.cli_support import (
     SEED_MAX,
     OneLineParser,
+    add_version_option,
     check_option,
     parse_sizes,
     run_command,
 )
-from qcompile.models.catalog import ESTIMATE_MODELS, MODEL_NAMES
-from qcompile.pipeline import CompileOptions
-from qcompile.qram.registry import CONSTRUCTIONS
+from hardware_profiles.defaults import DEFAULT_PROFILE
+from qcompile.names import ESTIMATE_MODELS, MODEL_NAMES, QRAM_KINDS
 
 if TYPE_CHECKING:
     from qiskit import QuantumCircuit
 
     from qcompile.models import ModelCircuit
+    from qcompile.pipeline import CompileOptions
 
 __all__ = ["main"]
 
 PROG = "qcompile"
-_CIRCUIT_KINDS = ", ".join(k for k in CONSTRUCTIONS if k != "oracle")
+_CIRCUIT_KINDS = ", ".join(k for k in QRAM_KINDS if k != "oracle")
 
 
-def _add_compile_options(parser: argparse.ArgumentParser) -> None:
+def _add_compile_options(
+    parser: argparse.ArgumentParser,
+    profile_help: str = f"profile name or .toml file (default: {DEFAULT_PROFILE})",
+) -> None:
+    parser.add_argument("--profile", default=None, help=profile_help)
     parser.add_argument(
-        "--profile", default=None, help=f"profile name or .toml file (default: {DEFAULT_PROFILE})"
+        "-O",
+        "--optimization-level",
+        type=int,
+        default=None,
+        choices=range(4),
+        metavar="{0,1,2,3}",
+        help="Qiskit preset optimization level (default: 3 with the QRAM pipeline, else 2)",
     )
     parser.add_argument(
-        "-O", "--optimization-level", type=int, default=2, choices=range(4), metavar="{0,1,2,3}"
+        "--pipeline",
+        choices=("best", "qiskit"),
+        default="best",
+        help="for QRAM lookups: best = the best measured layout and known-|0> routing per "
+        "QRAM kind (qcompile.qram_pipeline); qiskit = Qiskit's preset pass manager only "
+        "(default: best; --layout-method or --routing-method also turn it off)",
     )
     parser.add_argument("--seed", type=int, default=0, help="seed_transpiler (default: 0)")
-    parser.add_argument("--layout-method", default=None, help="layout stage plugin")
-    parser.add_argument("--routing-method", default=None, help="routing stage plugin")
+    parser.add_argument(
+        "--layout-method", default=None, help="layout stage plugin (default: Qiskit's choice)"
+    )
+    parser.add_argument(
+        "--routing-method", default=None, help="routing stage plugin (default: Qiskit's choice)"
+    )
     parser.add_argument(
         "--equivalence-max-qubits",
         type=int,
@@ -64,14 +86,21 @@ def _add_compile_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--qram",
         default=None,
-        help=f"lower QRAMQuery gates with: {_CIRCUIT_KINDS}",
+        help=f"lower QRAMQuery gates with: {_CIRCUIT_KINDS} (default: Qiskit's synthesis of "
+        "the reference definition; qcompile build qlaci: multiplexer)",
     )
-    parser.add_argument("--out", default=None, help="artifact directory")
+    parser.add_argument(
+        "--out", default=None, help="artifact directory (default: out/<circuit>-<profile>)"
+    )
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--no-progress", action="store_true", help="no progress line on the terminal"
+    )
 
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(prog=PROG, description="Compile circuits for qattn device profiles.")
+    add_version_option(parser, PROG)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
 
     compile_p = sub.add_parser(
@@ -85,7 +114,7 @@ def _build_parser() -> argparse.ArgumentParser:
     profiles_sub.add_parser("list", help="list profiles (default)")
     show_p = profiles_sub.add_parser("show", help="summary of one profile")
     show_p.add_argument("name", help="profile name or .toml file")
-    show_p.add_argument("--json", action="store_true")
+    show_p.add_argument("--json", action="store_true", help="print the summary as JSON")
 
     qram_p = sub.add_parser(
         "qram", help="costs of a QRAM construction: analytic, built, and compiled on a profile"
@@ -97,9 +126,15 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     qram_p.add_argument("--address-bits", "-n", type=int, required=True, help="n (N = 2^n)")
     qram_p.add_argument("--word-bits", "-b", type=int, default=1, help="b (default: 1)")
-    qram_p.add_argument("--mode", default="bits", choices=("bits", "ry", "phase"))
+    qram_p.add_argument(
+        "--mode", default="bits", choices=("bits", "ry", "phase"), help="how words are loaded"
+    )
     qram_p.add_argument("--words-seed", type=int, default=0, help="seed of the random words")
-    _add_compile_options(qram_p)
+    _add_compile_options(
+        qram_p,
+        profile_help="also compile the built circuit for this profile (name or .toml file); "
+        "without it (the default) only the analytic and built figures are given",
+    )
 
     build_p = sub.add_parser(
         "build", help="build a model circuit (QLACI, QLAM, QASA, QAMA) and compile it"
@@ -111,12 +146,19 @@ def _build_parser() -> argparse.ArgumentParser:
         required=True,
         help="QLACI entries N (padded to a power of two), QLAM tokens T, QAMA tokens per head",
     )
-    build_p.add_argument("--layers", type=int, default=None, help="model layers / QAOA depth")
+    build_p.add_argument(
+        "--layers", type=int, default=None, help="model layers / QAOA depth (default: the model's)"
+    )
     build_p.add_argument("--heads", type=int, default=2, help="QAMA heads (default: 2)")
     build_p.add_argument(
-        "--width", type=int, default=None, help="QLACI qubits per register; QLAM memory qubits"
+        "--width",
+        type=int,
+        default=None,
+        help="QLACI qubits per register; QLAM memory qubits (default: the model's)",
     )
-    build_p.add_argument("--top-k", type=int, default=None, help="QAMA: sparsify couplings")
+    build_p.add_argument(
+        "--top-k", type=int, default=None, help="QAMA: sparsify couplings (default: keep all)"
+    )
     build_p.add_argument("--model-seed", type=int, default=0, help="QAMA instance seed")
     _add_compile_options(build_p)
 
@@ -135,18 +177,23 @@ def _build_parser() -> argparse.ArgumentParser:
         "--compile-max-qubits",
         type=int,
         default=64,
-        help="compile circuits up to this width; wider ones are analytic (default: 64)",
+        help="compile circuits up to this width; wider ones are extrapolated by the routing "
+        "model fitted on the compiled ones (default: 64)",
     )
     est_p.add_argument(
         "--time-budget",
         type=float,
         default=30.0,
-        help="seconds of compilation in all; 0 compiles nothing (default: 30)",
+        help="seconds of compilation in all, after the smallest size of each QRAM kind and "
+        "profile (always compiled); 0 compiles nothing (default: 30)",
     )
     est_p.add_argument("--head-dim", type=int, default=64, help="classical head dim d (64)")
     est_p.add_argument("--out", default="out/estimate", help="output directory")
     est_p.add_argument(
-        "--html", default=None, metavar="DIR", help="directory of the HTML page (default: --out)"
+        "--html",
+        default=None,
+        metavar="DIR",
+        help="directory of the HTML page and its SVG/PDF figures (default: --out)",
     )
     est_p.add_argument(
         "--qdk-seq-len",
@@ -171,7 +218,14 @@ def _check_names(args: argparse.Namespace, *options: str) -> None:
             raise ResourceError(f"{option} needs a name, got an empty one")
 
 
+def _quiet(args: argparse.Namespace) -> bool:
+    """No progress line: machine-read output, or asked for."""
+    return bool(getattr(args, "json", False) or getattr(args, "no_progress", False))
+
+
 def _options(args: argparse.Namespace) -> CompileOptions:
+    from qcompile.pipeline import CompileOptions
+
     # Every value is checked before any work: NaN, infinity and impossible sizes never get
     # as far as a library that would misread them.
     _check_names(args, "--profile", "--layout-method", "--routing-method", "--qram")
@@ -179,7 +233,7 @@ def _options(args: argparse.Namespace) -> CompileOptions:
     check_option(args.equivalence_max_qubits, "--equivalence-max-qubits", minimum=0)
     check_option(args.equivalence_timeout, "--equivalence-timeout", minimum=0, above=True)
     return CompileOptions(
-        optimization_level=args.optimization_level,
+        optimization_level=2 if args.optimization_level is None else args.optimization_level,
         seed=args.seed,
         layout_method=args.layout_method,
         routing_method=args.routing_method,
@@ -187,6 +241,20 @@ def _options(args: argparse.Namespace) -> CompileOptions:
         equivalence_timeout=args.equivalence_timeout,
         qram=args.qram,
     )
+
+
+def _qram_pipeline(
+    options: CompileOptions, args: argparse.Namespace, kind: str | None, num_inputs: int
+) -> CompileOptions:
+    """``options`` with the best QRAM pipeline for ``kind``, unless the user said otherwise."""
+    if kind is None or args.pipeline != "best" or args.layout_method or args.routing_method:
+        return options
+    from qcompile.qram_pipeline import best_qram_options
+
+    best = best_qram_options(kind, options, num_inputs=num_inputs, lowered=options.qram is not None)
+    if args.optimization_level is not None:
+        best = dataclasses.replace(best, optimization_level=args.optimization_level)
+    return best
 
 
 def _compile_and_report(
@@ -197,13 +265,16 @@ def _compile_and_report(
     model: ModelCircuit | None = None,
 ) -> int:
     from hardware_profiles import load_profile
+    from qcompile.compile_progress import compile_progress
     from qcompile.pipeline import compile_circuit, compile_model
 
     profile = load_profile(args.profile or DEFAULT_PROFILE)
-    if model is not None:
-        result = compile_model(model, profile, options)
-    else:
-        result = compile_circuit(circuit, profile, options)
+    what = f"{PROG} {args.command}: {circuit.name} for {profile.name}"
+    with compile_progress(what, quiet=_quiet(args)):
+        if model is not None:
+            result = compile_model(model, profile, options)
+        else:
+            result = compile_circuit(circuit, profile, options)
     out = args.out or os.path.join("out", default_out)
     extra = dict(result.artifact.model) if result.artifact.model else None
     paths = result.artifact.save(out)
@@ -220,6 +291,7 @@ def _cmd_compile(args: argparse.Namespace) -> int:
 
     options = _options(args)  # bad options fail before any file is read
     circuit = load_circuit(args.input)
+    options = _qram_pipeline(options, args, options.qram, circuit.num_qubits)
     profile_name = os.path.splitext(os.path.basename(args.profile or DEFAULT_PROFILE))[0]
     return _compile_and_report(circuit, options, args, f"{circuit.name}-{profile_name}")
 
@@ -246,7 +318,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
         top_k=args.top_k,
         seed=args.model_seed,
     )
-    model = build_model(spec)
+    from qcompile.compile_progress import compile_progress
+
+    with compile_progress(f"{PROG} build: building {args.model}", quiet=_quiet(args)):
+        model = build_model(spec)
+    options = _qram_pipeline(options, args, options.qram, model.circuit.num_qubits)
     profile_name = os.path.splitext(os.path.basename(args.profile or DEFAULT_PROFILE))[0]
     name = f"{model.circuit.name}-{profile_name}"
     return _compile_and_report(model.circuit, options, args, name, model=model)
@@ -289,15 +365,20 @@ def _cmd_qram(args: argparse.Namespace) -> int:
         from hardware_profiles import load_profile
 
         profile = load_profile(args.profile)
-    report = qram_cost_report(
-        args.kind,
-        args.address_bits,
-        args.word_bits,
-        args.mode,
-        profile=profile,
-        options=options,
-        seed=args.words_seed,
-    )
+    if args.kind != "oracle":
+        options = _qram_pipeline(options, args, args.kind, args.address_bits + args.word_bits)
+    from qcompile.compile_progress import compile_progress
+
+    with compile_progress(f"{PROG} qram: {args.kind}", quiet=_quiet(args)):
+        report = qram_cost_report(
+            args.kind,
+            args.address_bits,
+            args.word_bits,
+            args.mode,
+            profile=profile,
+            options=options,
+            seed=args.words_seed,
+        )
     print(json.dumps(report.to_dict(), indent=2) if args.json else report.to_text())
     return 0
 
@@ -306,7 +387,9 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from hardware_profiles.errors import ResourceError
-    from qcompile.estimate import QRAM_KINDS, estimate, to_html, to_markdown
+    from qcompile.estimate import QRAM_KINDS, estimate
+    from qcompile.estimate.output import write_report
+    from qcompile.estimate.report import summary_line
 
     def seq_lens(text: str, option: str) -> list[int]:
         return parse_sizes([text], option=option, minimum=2, maximum=2**30, powers_of_two_only=True)
@@ -325,24 +408,15 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         time_budget=args.time_budget,
         head_dim=args.head_dim,
         qdk_seq_lens=qdk_sizes,
+        progress=not args.json,  # drawn only when stderr is a terminal
     )
-    out = Path(args.out)
-    page = Path(args.html or args.out) / "estimate.html"
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        page.parent.mkdir(parents=True, exist_ok=True)
-        (out / "estimate.json").write_text(json.dumps(report.to_dict(), indent=1))
-        (out / "estimate.md").write_text(to_markdown(report))
-        page.write_text(to_html(report))
-    except OSError as exc:
-        raise ResourceError(f"cannot write {out}: {exc}") from None
+    written = write_report(report, Path(args.out), Path(args.html) if args.html else None)
     if args.json:
-        print(json.dumps(report.to_dict()))
+        print(json.dumps({"report_id": written.report_id, **report.to_dict()}))
     else:
-        compiled = sum(r.source == "compiled" for r in report.rows)
         print(
-            f"{len(report.rows)} rows ({compiled} compiled) in {report.elapsed_s:.1f} s: "
-            f"{out / 'estimate.md'}, {page}, {out / 'estimate.json'}"
+            f"{summary_line(report)}: {written.markdown}, {written.html} "
+            f"(+{len(written.figures)} SVG/PDF figures), {written.json}"
         )
     return 0
 

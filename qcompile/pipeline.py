@@ -6,12 +6,17 @@ model's observables onto it. Everything in qattn that compiles a circuit for a d
 through :func:`compile_circuit`, including the best-of-several-layouts search for QRAM circuits
 (``CompileOptions.layouts``) and the known-``|0>`` swap rewrite
 (``CompileOptions.known_zero_inputs``), so every compiled circuit passes the ISA check and gets
-a report. A plain decomposition into a gate set, with no device (for counting and simulation),
+a report. A compiled lookup that the equivalence proof does not settle (too wide, or exact only
+with ancillas in ``|0>``) is checked against the lookup table instead
+(:func:`qcompile.qram.verify.check_lookup_compilation`, the report's ``lookup_check``). A plain
+decomposition into a gate set, with no device (for counting and simulation),
 is :func:`qcompile.basis.lower_to_basis`.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
@@ -26,6 +31,7 @@ from hardware_profiles.errors import CompileError, EquivalenceError, IsaError, o
 from hardware_profiles.faults import FaultReport, usable_qubits
 from hardware_profiles.versions import versions
 from qcompile.artifact import Artifact, model_facts
+from qcompile.clifford_t import clifford_t_pass_manager, is_clifford_t_target
 from qcompile.delays import align_delays
 from qcompile.equivalence import EquivalenceResult, active_qubits, check_equivalence
 from qcompile.excluded_qubits import AvoidExcludedQubits, check_connectivity, check_width
@@ -58,6 +64,8 @@ __all__ = [
     "preset_pass_manager",
 ]
 
+_LOG = logging.getLogger(__name__)
+
 LayoutSearch = Literal["default", "tree", "both"]
 """Which initial layouts :func:`compile_circuit` compiles from (see ``CompileOptions.layouts``)."""
 
@@ -87,8 +95,10 @@ class CompileOptions:
             circuit's interaction graph (:func:`qcompile.qram.tree_layout.tree_layouts`, as
             ``initial_layout``) and, with ``tree_stage``, the ``qram_tree`` layout stage
             (:mod:`qcompile.qram.layout_plugin`). ``"both"``: those, then the default one.
-            Not with ``qram`` (its lowering adds ancillas the tree layouts cannot place).
-            Defaults to ``"default"``.
+            With ``qram`` only with ``tree_candidates=0`` (its lowering adds ancillas the
+            tree layouts of the input cannot place; the stage sees the lowered circuit).
+            Defaults to ``"default"``. The best measured choice per QRAM kind is
+            :func:`qcompile.qram_pipeline.best_qram_options`, which the CLIs use.
         tree_candidates: how many tree layouts ``"tree"`` and ``"both"`` try. Defaults to 6.
         tree_stage: whether ``"tree"`` and ``"both"`` also try the ``qram_tree`` stage.
             Defaults to True.
@@ -97,6 +107,13 @@ class CompileOptions:
             qubit known to hold ``|0>`` become 2-CX moves or vanish
             (:mod:`qcompile.qram.known_zero`). The result is then exact on that subspace
             only, so the (full-unitary) equivalence check is skipped. Defaults to None.
+        known_zero_work: the known-``|0>`` analysis gives up (the swaps are kept) after this
+            many amplitude updates of its simulation per gate order tried (a bound on its
+            time: ``2**22`` is about a second). Defaults to ``2**22``.
+        rz_synthesis_error: Clifford+T (fault-tolerant) profiles only: the accuracy of each
+            rotation's Clifford+T sequence (gridsynth; operator-norm distance up to global
+            phase, :mod:`qcompile.clifford_t`). Above 1e-10 the exact equivalence proof refuses
+            the result, so a larger value needs ``equivalence_max_qubits=0``. Defaults to 1e-10.
     """
 
     optimization_level: int = 2
@@ -110,6 +127,8 @@ class CompileOptions:
     tree_candidates: int = 6
     tree_stage: bool = True
     known_zero_inputs: int | None = None
+    known_zero_work: int = 1 << 22
+    rz_synthesis_error: float = 1e-10
 
     def __post_init__(self) -> None:
         if self.optimization_level not in (0, 1, 2, 3):
@@ -141,13 +160,20 @@ class CompileOptions:
             raise CompileError(f"tree_candidates must be >= 0, got {self.tree_candidates}")
         if self.layouts == "tree" and not (self.tree_candidates or self.tree_stage):
             raise CompileError("layouts='tree' needs tree_candidates > 0 or tree_stage")
-        if self.layouts != "default" and self.qram is not None:
+        if self.layouts != "default" and self.qram is not None and self.tree_candidates:
             raise CompileError(
-                f"layouts={self.layouts!r} places the circuit as built, but QRAM lowering adds "
-                "ancilla qubits: compile the built construction, or use layouts='default'"
+                f"layouts={self.layouts!r} with tree_candidates places the circuit as built, but "
+                "QRAM lowering adds ancilla qubits: compile the built construction, or use "
+                "tree_candidates=0 (the qram_tree stage places the lowered circuit)"
             )
         if self.known_zero_inputs is not None and self.known_zero_inputs < 0:
             raise CompileError(f"known_zero_inputs must be >= 0, got {self.known_zero_inputs}")
+        if self.known_zero_work < 0:
+            raise CompileError(f"known_zero_work must be >= 0, got {self.known_zero_work}")
+        if not 0 < self.rz_synthesis_error < 1:
+            raise CompileError(
+                f"rz_synthesis_error must be in (0, 1), got {self.rz_synthesis_error}"
+            )
 
 
 @dataclass(frozen=True)
@@ -187,17 +213,31 @@ def _device(profile: DeviceProfile | Target) -> _Device:
             target=profile,
             name="target",
             kind="target",
-            provenance={"profile": None, "kind": "target", "source": None, "snapshot": None},
+            provenance={
+                "profile": None,
+                "kind": "target",
+                "source": None,
+                "snapshot": None,
+                "digest": None,
+            },
             profile=None,
             digest=None,
         )
+    digest = profile.digest()
+    # Reports travel: they name the profile by name and content digest, and its file by name
+    # only, never by a path on the machine that compiled it.
+    provenance: dict[str, str | None] = {
+        **profile.provenance(),
+        "source": os.path.basename(profile.source) or None,
+        "digest": digest,
+    }
     return _Device(
         target=profile.target(),
         name=profile.name,
         kind=profile.kind,
-        provenance=profile.provenance(),
+        provenance=provenance,
         profile=profile.name,
-        digest=profile.digest(),
+        digest=digest,
         faults=profile.fault_report(),
     )
 
@@ -209,6 +249,10 @@ def preset_pass_manager(
     initial_layout: Layout | None = None,
 ) -> StagedPassManager:
     """Qiskit's preset pass manager for the profile's Target with ``options``.
+
+    For a Clifford+T (fault-tolerant) Target it is Qiskit's Clifford+T pass manager, rotations
+    synthesized by gridsynth to ``options.rz_synthesis_error``
+    (:func:`qcompile.clifford_t.clifford_t_pass_manager`).
 
     With ``options.qram`` set, QRAM lowering runs as the ``pre_init`` stage; with
     ``options.known_zero_inputs`` set, the known-``|0>`` analysis is the ``pre_layout`` stage
@@ -222,25 +266,33 @@ def preset_pass_manager(
         initial_layout: a fixed initial layout. Defaults to None (the layout stage decides).
     """
     target = profile if isinstance(profile, Target) else profile.target()
-    pass_manager = generate_preset_pass_manager(
-        optimization_level=options.optimization_level,
-        target=target,
-        seed_transpiler=options.seed,
-        initial_layout=initial_layout,
-        layout_method=options.layout_method,
-        routing_method=options.routing_method,
-    )
+    if is_clifford_t_target(target):  # fault-tolerant: rotations by gridsynth, stated accuracy
+        pass_manager = clifford_t_pass_manager(target, options, initial_layout=initial_layout)
+    else:
+        pass_manager = generate_preset_pass_manager(
+            optimization_level=options.optimization_level,
+            target=target,
+            seed_transpiler=options.seed,
+            initial_layout=initial_layout,
+            layout_method=options.layout_method,
+            routing_method=options.routing_method,
+        )
     if len(usable_qubits(target)) < (target.num_qubits or 0):
         device = "the target" if isinstance(profile, Target) else profile.name
         pass_manager.post_layout = PassManager([AvoidExcludedQubits(target, device)])
     if options.known_zero_inputs is not None:
         from qcompile.qram.known_zero import KnownZeroAnalysis, KnownZeroSwaps
 
-        pass_manager.pre_layout = PassManager([KnownZeroAnalysis(options.known_zero_inputs)])
+        pass_manager.pre_layout = PassManager(
+            [KnownZeroAnalysis(options.known_zero_inputs, max_work=options.known_zero_work)]
+        )
         pass_manager.post_routing = PassManager([KnownZeroSwaps()])
     if options.qram is not None:
         from qcompile.qram import add_qram_lowering
+        from qcompile.qram.measured import check_dynamic_target
 
+        device = "" if isinstance(profile, Target) else profile.name
+        check_dynamic_target(target, options.qram, device)
         add_qram_lowering(pass_manager, options.qram)
     return pass_manager
 
@@ -270,6 +322,8 @@ def compile_circuit(
     *,
     observables: Sequence[SparsePauliOp] = (),
     model: dict[str, Any] | None = None,
+    lookup_reference: QuantumCircuit | None = None,
+    lookup_inputs: int | None = None,
 ) -> CompileResult:
     """Compiles ``circuit`` for ``profile`` and reports what it costs.
 
@@ -282,6 +336,15 @@ def compile_circuit(
             them mapped onto the ISA circuit. Defaults to none.
         model: JSON-friendly facts about the model the circuit comes from, kept with the
             artifact's report. Defaults to None.
+        lookup_reference: a reference circuit (``QRAMQuery`` gates, padded with the
+            circuit's ancillas) the compiled circuit must equal whenever its qubits past
+            ``lookup_inputs`` start in ``|0>``; checked by
+            :func:`qcompile.qram.verify.check_lookup_compilation` and reported as
+            ``lookup_check``. A circuit whose ``QRAMQuery`` gates are lowered (``qram``) is
+            its own reference (every qubit an input). Skipped when the equivalence proof
+            succeeded. Defaults to None.
+        lookup_inputs: leading qubits of ``lookup_reference`` that carry inputs (a
+            construction's ``n + b``). Defaults to all.
 
     Returns:
         The ISA circuit, its report and the artifact holding both.
@@ -331,6 +394,7 @@ def compile_circuit(
             "skipped", "none", 0, "known-|0> swap rewrite: exact only with non-inputs in |0>"
         )
     elif options.equivalence_max_qubits:
+        _LOG.info("checking equivalence")  # a step name for the progress line
         equivalence = check_equivalence(
             source,
             compiled,
@@ -346,7 +410,19 @@ def compile_circuit(
             f"({equivalence.method}, {equivalence.notion.replace('_', ' ')}: "
             f"{equivalence.detail})"
         )
-    report = _build_report(circuit, compiled, device, options, compile_time, equivalence)
+    lookup = (
+        None  # proven already: the lookup check is for where the proof gives up
+        if equivalence.status == "equivalent"
+        else _lookup_check(source, compiled, options, lookup_reference, lookup_inputs)
+    )
+    if lookup is not None and lookup["status"] == "wrong":
+        raise EquivalenceError(
+            f"compiled {circuit.name!r} does not implement its lookups "
+            f"({lookup['method']}: {lookup['detail']})"
+        )
+    report = _build_report(
+        circuit, compiled, device, options, compile_time, equivalence, lookup_check=lookup
+    )
     artifact = Artifact.from_compiled(
         compiled,
         report,
@@ -356,6 +432,30 @@ def compile_circuit(
         model=model,
     )
     return CompileResult(circuit=compiled, logical=circuit, report=report, artifact=artifact)
+
+
+def _lookup_check(
+    source: QuantumCircuit,
+    compiled: QuantumCircuit,
+    options: CompileOptions,
+    reference: QuantumCircuit | None,
+    inputs: int | None,
+) -> dict[str, Any] | None:
+    """The lookup check's verdict (see ``compile_circuit``), or None when none applies."""
+    if reference is None:
+        if options.qram is None:  # nothing lowered: no check, and no import of qcompile.qram
+            return None
+        from qcompile.qram.query import QUERY_GATE_NAME
+
+        lowered = any(inst.operation.name == QUERY_GATE_NAME for inst in source.data)
+        if not lowered or compiled.num_clbits or has_control_flow(source):
+            return None
+        reference, inputs = source, None
+    from qcompile.qram.verify import check_lookup_compilation
+
+    return check_lookup_compilation(
+        reference, compiled, input_qubits=inputs, seed=options.seed
+    ).to_dict()
 
 
 def compile_model(
@@ -420,9 +520,12 @@ def build_report(
     options: CompileOptions,
     compile_time: float,
     equivalence: EquivalenceResult,
+    lookup_check: dict[str, Any] | None = None,
 ) -> CompileReport:
     """Counts the figures of a compiled circuit against its profile's Target."""
-    return _build_report(logical, compiled, _device(profile), options, compile_time, equivalence)
+    return _build_report(
+        logical, compiled, _device(profile), options, compile_time, equivalence, lookup_check
+    )
 
 
 def _build_report(
@@ -432,13 +535,20 @@ def _build_report(
     options: CompileOptions,
     compile_time: float,
     equivalence: EquivalenceResult,
+    lookup_check: dict[str, Any] | None = None,
 ) -> CompileReport:
     target = device.target
     success, log10_success, unknown = estimate_success_probability(compiled, target)
-    try:
-        duration: float | None = float(compiled.estimate_duration(target, unit="s"))
-    except Exception:  # Target without durations for some instruction
-        duration = None
+    duration: float | None
+    if has_control_flow(compiled):  # Qiskit's estimate refuses control flow
+        from qcompile.duration import circuit_duration
+
+        duration = circuit_duration(compiled, target)
+    else:
+        try:
+            duration = float(compiled.estimate_duration(target, unit="s"))
+        except Exception:  # Target without durations for some instruction
+            duration = None
     layout = compiled.layout
     if layout is not None:
         initial = [int(q) for q in layout.initial_index_layout(filter_ancillas=True)]
@@ -472,6 +582,7 @@ def _build_report(
         initial_layout=initial,
         final_layout=final,
         equivalence=asdict(equivalence),
+        lookup_check=lookup_check,
         compile_time_s=compile_time,
         options=asdict(options),
         versions=versions(),

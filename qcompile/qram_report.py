@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from qiskit.circuit import ParameterVector
+from qiskit.circuit import ParameterVector, QuantumCircuit
 
 from hardware_profiles.errors import ResourceError
 from qcompile.pipeline import CompileOptions, compile_circuit
 from qcompile.qram.base import QRAMResources, measure_resources
-from qcompile.qram.query import QRAMWords
+from qcompile.qram.query import QRAMQuery, QRAMWords
 from qcompile.qram.registry import get_construction
 
 if TYPE_CHECKING:
@@ -117,7 +117,8 @@ def qram_cost_report(
         word_bits: b. Defaults to 1.
         mode: ``bits`` (default), ``ry`` or ``phase``.
         profile: compile the built circuit for this profile too. Defaults to None.
-        options: compile options. Defaults to ``CompileOptions()``.
+        options: compile options. Defaults to the best measured pipeline for ``kind``
+            (:func:`qcompile.qram_pipeline.best_qram_options`).
         seed: seed of the random classical words. Defaults to 0.
 
     Raises:
@@ -140,7 +141,17 @@ def qram_cost_report(
             # Counted figures depend on the actual words; compare like with like.
             analytic = instance.count()
         if profile is not None:
-            compiled = compile_circuit(circuit, profile, options).report
+            inputs = address_bits + word_bits
+            if options is None:
+                from qcompile.qram_pipeline import best_qram_options
+
+                options = best_qram_options(kind, CompileOptions(), num_inputs=inputs)
+            # The lookup itself, on the construction's qubits: what the ISA circuit must do.
+            reference = QuantumCircuit(circuit.num_qubits, name="lookup")
+            reference.append(QRAMQuery(instance.words), range(inputs))
+            compiled = compile_circuit(
+                circuit, profile, options, lookup_reference=reference, lookup_inputs=inputs
+            ).report
     elif profile is not None:
         raise ResourceError(
             f"{2**address_bits} words is past the build limit "

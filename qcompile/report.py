@@ -162,8 +162,10 @@ class CompileReport:
 
     Every figure is counted on the compiled ISA circuit, except ``logical_*``.
     ``duration_s`` is the critical path under the Target's instruction durations
-    (``QuantumCircuit.estimate_duration``); ``success_probability`` is the product of
-    (1 − error) over the gates and readouts used, a coarse upper-bound-style estimate
+    (``QuantumCircuit.estimate_duration``; for dynamic circuits
+    :func:`qcompile.duration.circuit_duration`, which adds the mid-circuit measurements and
+    an assumed feed-forward latency per conditional block); ``success_probability`` is the
+    product of (1 − error) over the gates and readouts used, a coarse upper-bound-style estimate
     that ignores decoherence during idling and crosstalk. A report exists only for a circuit
     that passed qattn's ISA check (:func:`qcompile.isa.isa_violations`); the compile fails
     otherwise, so the report holds no "ISA valid" flag. ``faulty_qubits_used`` and
@@ -200,6 +202,7 @@ class CompileReport:
     provenance: dict[str, str | None] = field(default_factory=dict)
     faulty_qubits_used: list[int] = field(default_factory=list)
     faulty_couplers_used: list[list[int]] = field(default_factory=list)
+    lookup_check: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON dictionary."""
@@ -232,6 +235,7 @@ class CompileReport:
             ),
             ("ISA valid", "yes (qattn ISA check)"),
             ("Equivalence", _fmt_equivalence(eq, detail=True)),
+            *([("Lookup check", _fmt_lookup(self.lookup_check))] if self.lookup_check else []),
             ("Compile time", f"{self.compile_time_s:.3f} s"),
             ("Initial layout (virtual → physical)", _fmt_layout(self.initial_layout)),
             ("Final layout (virtual → physical)", _fmt_layout(self.final_layout)),
@@ -280,6 +284,11 @@ class CompileReport:
                 "  ISA              valid",
                 f"  equivalence      {_fmt_equivalence(eq)}",
                 *(
+                    [f"  lookup check     {_fmt_lookup(self.lookup_check)}"]
+                    if self.lookup_check
+                    else []
+                ),
+                *(
                     [f"  FAULTY HARDWARE  {self._faulty_used()}"]
                     if self.faulty_qubits_used or self.faulty_couplers_used
                     else []
@@ -308,6 +317,20 @@ def _fmt_equivalence(eq: dict[str, Any], detail: bool = False) -> str:
     notion = str(eq.get("notion", "none")).replace("_", " ")
     extra = f"; {eq.get('detail')}" if detail else ""
     return f"{eq.get('status')} ({eq.get('method')}; {notion}{extra})"
+
+
+def _fmt_lookup(check: dict[str, Any]) -> str:
+    """``exact on all 32 basis inputs (basis_inputs, 0.12 s)``, or why not."""
+    status, method = check.get("status"), check.get("method")
+    seconds = f"{check.get('seconds', 0.0):.2f} s"
+    bound = ", parameters at random values" if check.get("parameters_bound") else ""
+    if status == "not_checked":
+        return f"not checked: {check.get('detail')}"
+    if method == "basis_inputs":
+        what = f"on all {check.get('inputs')} basis inputs"
+    else:
+        what = f"on a random state of {check.get('input_qubits')} input qubits"
+    return f"{status} {what}, ancillas back to |0> ({method}{bound}, {seconds})"
 
 
 def _fmt_counts(counts: dict[str, int], by_count: bool = True) -> str:

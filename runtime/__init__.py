@@ -3,8 +3,9 @@
 Packages by capability:
 
 * :mod:`runtime.execution` - the executor interface (PUBs in, results out), Aer ideal and
-  noisy (the profile's noise on the active qubits only), IBM Quantum primitives (job,
-  batch, session, local testing mode), and the content-addressed SQLite job store.
+  noisy (the profile's noise on the active qubits only), IBM Quantum's executor-based
+  primitives (job, batch, session, local testing mode) with their mitigation options, the
+  content-addressed SQLite job store, and the distance to the exact ideal result.
 * :mod:`runtime.simulators` - the batched torch statevector engine and noisy trajectories.
 * :mod:`runtime.qnn` - qiskit-machine-learning networks over compiled circuits.
 * :mod:`runtime.train` - hybrid models, tasks and the training loop behind ``qrun train``.
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     )
     from runtime.execution.ibm import IBMExecutor
     from runtime.execution.jobstore import JobStore, run_request
+    from runtime.execution.mitigation import MitigationOptions
     from runtime.execution.noise import noise_model
 
 __all__ = [
@@ -40,6 +42,7 @@ __all__ = [
     "IBMExecutor",
     "JobHandle",
     "JobStore",
+    "MitigationOptions",
     "SampleResult",
     "SamplerPub",
     "noise_model",
@@ -57,6 +60,7 @@ _HOMES = {
     "IBMExecutor": "runtime.execution.ibm",
     "JobStore": "runtime.execution.jobstore",
     "run_request": "runtime.execution.jobstore",
+    "MitigationOptions": "runtime.execution.mitigation",
     "noise_model": "runtime.execution.noise",
 }
 

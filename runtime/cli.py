@@ -1,13 +1,15 @@
 """The ``qrun`` command line: run compiled artifacts, remember every run.
 
 Subcommands: ``sample`` and ``estimate`` (run an artifact's ISA circuit on Aer, ideal or
-noisy, or on IBM Quantum), ``jobs`` (list the job store), ``status`` and ``result`` (one
+noisy, or on IBM Quantum: job, batch or session mode, any instance and channel, the least busy
+backend, resilience options), ``jobs`` (list the job store), ``status`` and ``result`` (one
 request by key, key prefix or job id; ``result`` resumes an unfinished request from a
-fresh process). Every request goes through the job store (:mod:`runtime.execution.jobstore`), so
-the same command twice executes once (``--force`` executes again) and a killed run
-resumes. A run that is not ideal (noisy Aer, IBM, local IBM) also runs (or recalls) the ideal
-one on Aer and prints the distance to it: total variation for counts, absolute error for
-expectation values.
+fresh process; a job id the store does not know is fetched from IBM Quantum). Every request
+goes through the job store (:mod:`runtime.execution.jobstore`), so the same command twice
+executes once (``--force`` executes again) and a killed run resumes. A run that is not ideal
+(noisy Aer, IBM, local IBM) prints its distance to the ideal result: the total variation
+distance of the counts to the circuit's exact distribution, beside the shot-noise floor (what
+an ideal device would show at that shot count), or the absolute error of expectation values.
 Every error a user can cause prints one line on stderr and exits with code 2; set
 ``QATTN_DEBUG=1`` to see tracebacks instead.
 
@@ -28,9 +30,21 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from hardware_profiles.cli_support import SEED_MAX, OneLineParser, check_option, run_command
+from hardware_profiles.cli_support import (
+    SEED_MAX,
+    OneLineParser,
+    check_option,
+    comma_list,
+    run_command,
+)
 from hardware_profiles.errors import JobError, ResourceError
-from runtime.execution.artifact_runs import RunOutcome, RunRequest, make_executor
+from runtime.execution.artifact_runs import (
+    EXECUTION_MODES,
+    RunOutcome,
+    RunRequest,
+    make_executor,
+)
+from runtime.execution.mitigation import DD_SEQUENCES, ZNE_EXTRAPOLATORS, MitigationOptions
 
 if TYPE_CHECKING:
     from runtime.execution.executor import EstimateResult, SampleResult
@@ -45,9 +59,92 @@ MAX_SHOTS = 2**30
 
 def _add_store(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--store", default=None, help="job store file (default: $QATTN_JOBSTORE or ~/.qattn)"
+        "--store",
+        default=None,
+        help="job store file (default: $QATTN_JOBSTORE or ~/.qattn/jobs.sqlite)",
     )
-    parser.add_argument("--json", action="store_true", help="print JSON for machines")
+    parser.add_argument(
+        "--json", action="store_true", help="print JSON for machines (default: text)"
+    )
+
+
+def _add_account(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    parser.add_argument(
+        "--instance",
+        default=None,
+        help="IBM Cloud instance, CRN or name (default: $QISKIT_IBM_INSTANCE, else the saved "
+        "account's)",
+    )
+    parser.add_argument(
+        "--channel",
+        default=None,
+        choices=("ibm_quantum_platform", "ibm_cloud"),
+        help="IBM channel (default: $QISKIT_IBM_CHANNEL, else the saved account's, else "
+        "ibm_quantum_platform)",
+    )
+
+
+def _add_ibm_options(parser: argparse.ArgumentParser) -> None:
+    ibm = parser.add_argument_group(
+        "IBM Quantum (--ibm; mitigation also --local-ibm)",
+        "mitigation options map onto qiskit-ibm-runtime's own; left out, IBM's defaults apply",
+    )
+    ibm.add_argument(
+        "--mode",
+        dest="execution_mode",
+        choices=EXECUTION_MODES,
+        default="job",
+        help="execution mode (default: job)",
+    )
+    _add_account(ibm)
+    ibm.add_argument(
+        "--resilience-level",
+        type=int,
+        choices=(0, 1, 2),
+        default=None,
+        help="estimator resilience: 0 none, 1 TREX, 2 TREX and ZNE (default: IBM's, 1)",
+    )
+    ibm.add_argument(
+        "--twirling",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Pauli-twirl gates and measurements (default: IBM's for the level)",
+    )
+    ibm.add_argument(
+        "--dd",
+        dest="dynamical_decoupling",
+        choices=DD_SEQUENCES,
+        default=None,
+        help="dynamical decoupling with this sequence (default: off)",
+    )
+    ibm.add_argument(
+        "--measure-mitigation",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="TREX readout mitigation, estimate only (default: IBM's, on at level 1 and 2)",
+    )
+    ibm.add_argument(
+        "--zne",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="zero-noise extrapolation, estimate only (default: IBM's, on at level 2)",
+    )
+    ibm.add_argument(
+        "--zne-noise-factors",
+        nargs="+",
+        action=comma_list(float),
+        default=None,
+        metavar="FACTORS",
+        help="ZNE noise amplification factors, e.g. 1,3,5 (default: IBM's)",
+    )
+    ibm.add_argument(
+        "--zne-extrapolator",
+        choices=ZNE_EXTRAPOLATORS,
+        default=None,
+        metavar="NAME",
+        help=f"ZNE extrapolator: {', '.join(ZNE_EXTRAPOLATORS)} (default: IBM's, exponential "
+        "then linear)",
+    )
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
@@ -57,35 +154,58 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     )
     where = parser.add_mutually_exclusive_group()
     where.add_argument(
-        "--ideal", dest="mode", action="store_const", const="ideal", help="Aer, no noise (default)"
+        "--ideal", dest="where", action="store_const", const="ideal", help="Aer, no noise (default)"
     )
     where.add_argument(
-        "--noisy", dest="mode", action="store_const", const="noisy", help="Aer, profile's noise"
+        "--noisy",
+        dest="where",
+        action="store_const",
+        const="noisy",
+        help="Aer, profile's noise (default: --ideal)",
     )
-    where.add_argument("--ibm", metavar="BACKEND", default=None, help="IBM Quantum backend")
-    where.add_argument("--local-ibm", metavar="FAKE", default=None, help="IBM fake backend, local")
+    where.add_argument(
+        "--ibm",
+        metavar="BACKEND",
+        default=None,
+        help="IBM Quantum backend name, or least_busy: the least busy one that runs the "
+        "circuit as compiled (default: not IBM)",
+    )
+    where.add_argument(
+        "--local-ibm",
+        metavar="FAKE",
+        default=None,
+        help="IBM fake backend (FakeFez...), local testing mode (default: not IBM)",
+    )
     parser.add_argument(
         "--noise-scale", type=float, default=1.0, help="scale the noise model (default: 1)"
     )
     parser.add_argument("--seed", type=int, default=None, help="simulator seed (default: none)")
     parser.add_argument(
-        "--parameters", default=None, help="parameter values: .json list (or list of lists), .npy"
+        "--parameters",
+        default=None,
+        help="parameter values: .json list (or list of lists), .npy (default: none)",
     )
     parser.add_argument(
         "--random-parameters",
         type=int,
         default=None,
         metavar="SEED",
-        help="uniform parameter values in [0, 2π) from this seed",
+        help="uniform parameter values in [0, 2π) from this seed (default: none)",
     )
-    parser.add_argument("--force", action="store_true", help="execute even if already stored")
+    parser.add_argument(
+        "--force", action="store_true", help="execute even if already stored (default: off)"
+    )
     _add_store(parser)
+    _add_ibm_options(parser)
 
 
 def _build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog=PROG, description="Run compiled qattn artifacts; every run is stored."
     )
+    from hardware_profiles.cli_support import add_version_option
+
+    add_version_option(parser, PROG)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=OneLineParser)
     sample_p = sub.add_parser("sample", help="sample the artifact's circuit (counts)")
     _add_run_options(sample_p)
@@ -93,17 +213,27 @@ def _build_parser() -> argparse.ArgumentParser:
     estimate_p = sub.add_parser("estimate", help="expectations of the artifact's observables")
     _add_run_options(estimate_p)
     estimate_p.add_argument(
-        "--precision", type=float, default=None, help="target precision (default: executor's)"
+        "--precision",
+        type=float,
+        default=None,
+        help="target precision (default: the executor's: exact on Aer, 1/64 on IBM)",
     )
     jobs_p = sub.add_parser("jobs", help="list stored requests, newest first")
-    jobs_p.add_argument("--limit", type=int, default=None, help="at most this many")
+    jobs_p.add_argument("--limit", type=int, default=None, help="at most this many (default: all)")
     _add_store(jobs_p)
-    status_p = sub.add_parser("status", help="one stored request")
+    status_p = sub.add_parser(
+        "status", help="one request, or any IBM Quantum job by id (not only stored ones)"
+    )
     status_p.add_argument("ident", metavar="KEY|JOB_ID", help="request key (or prefix) or job id")
     _add_store(status_p)
-    result_p = sub.add_parser("result", help="the result of a request (resumes it if unfinished)")
+    _add_account(status_p)
+    result_p = sub.add_parser(
+        "result",
+        help="the result of a request (resumes it if unfinished), or of any IBM Quantum job",
+    )
     result_p.add_argument("ident", metavar="KEY|JOB_ID", help="request key (or prefix) or job id")
     _add_store(result_p)
+    _add_account(result_p)
     from runtime.train.cli import add_train_parser  # light: no torch until it runs
 
     add_train_parser(sub)
@@ -133,7 +263,16 @@ def _request(args: argparse.Namespace) -> RunRequest:
     elif args.local_ibm is not None:
         mode, backend = "local-ibm", args.local_ibm
     else:
-        mode, backend = args.mode or "ideal", None
+        mode, backend = args.where or "ideal", None
+    mitigation = MitigationOptions(
+        resilience_level=args.resilience_level,
+        twirling=args.twirling,
+        dynamical_decoupling=args.dynamical_decoupling,
+        measure_mitigation=args.measure_mitigation,
+        zne=args.zne,
+        zne_noise_factors=tuple(args.zne_noise_factors) if args.zne_noise_factors else None,
+        zne_extrapolator=args.zne_extrapolator,
+    )
     return RunRequest(
         command=args.command,
         artifact=args.artifact,
@@ -146,6 +285,10 @@ def _request(args: argparse.Namespace) -> RunRequest:
         precision=getattr(args, "precision", None),
         parameters=args.parameters,
         random_parameters=args.random_parameters,
+        execution_mode=args.execution_mode,
+        instance=args.instance,
+        channel=args.channel,
+        mitigation=mitigation,
     )
 
 
@@ -189,7 +332,8 @@ def _run_and_print(request: RunRequest, store_path: str | None, as_json: bool, f
             "result": result_to_json(outcome.result),
         }
         if outcome.distance is not None:
-            document["ideal_key"] = outcome.ideal_key
+            if outcome.ideal_key is not None:
+                document["ideal_key"] = outcome.ideal_key
             document["distance_to_ideal"] = outcome.distance
         print(json.dumps(document))
         return 0
@@ -197,9 +341,20 @@ def _run_and_print(request: RunRequest, store_path: str | None, as_json: bool, f
     print(f"{run.command} {name} on {outcome.executor} ({outcome.profile})  key {outcome.key}")
     print("\n".join(_result_text(outcome.result)))
     if outcome.distance is not None:
-        distance = outcome.distance
-        print(f"  distance to ideal  {distance['metric']} max {distance['max']:.6f}")
+        print(_distance_line(outcome.distance))
     return 0
+
+
+def _distance_line(distance: dict[str, Any]) -> str:
+    line = f"  distance to ideal  {distance['metric']} max {distance['max']:.6f}"
+    if distance.get("reference") == "exact":
+        return (
+            f"{line} (exact ideal distribution; shot-noise floor {distance['shot_noise_floor']:.6f}"
+            f" = expected for a perfect device at {distance['shots']} shots)"
+        )
+    if distance.get("reference") == "sampled":
+        return f"{line} (vs an ideal finite-shot run: no exact distribution for this circuit)"
+    return line
 
 
 def _record_line(record: Any) -> str:
@@ -224,11 +379,33 @@ def _cmd_jobs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _remote_job(args: argparse.Namespace, store_path: Path) -> Any:
+    """The IBM Quantum job ``args.ident``, for an id the store does not know."""
+    from runtime.execution.ibm import fetch_job
+
+    try:
+        return fetch_job(args.ident.strip(), args.channel, args.instance)
+    except JobError as error:
+        raise JobError(
+            f"{args.ident.strip()}: no such request key or job id in {store_path}, nor on IBM "
+            f"Quantum ({error})"
+        ) from None
+
+
 def _cmd_status(args: argparse.Namespace) -> int:
     from runtime.execution.jobstore import JobStore
 
     with JobStore(args.store) as store:
-        record = store.find(args.ident)
+        record = store.lookup(args.ident)
+        path = store.path
+    if record is None:
+        remote = _remote_job(args, path)
+        if args.json:
+            print(json.dumps(remote.to_dict()))
+        else:
+            for name, value in remote.to_dict().items():
+                print(f"{name:<15} {value}")
+        return 0
     if args.json:
         print(json.dumps(record.to_dict(with_result=False)))
         return 0
@@ -242,7 +419,20 @@ def _cmd_result(args: argparse.Namespace) -> int:
     from runtime.execution.jobstore import DONE, JobStore, result_from_json
 
     with JobStore(args.store) as store:
-        record = store.find(args.ident)
+        record = store.lookup(args.ident)
+        path = store.path
+    if record is None:
+        from runtime.execution.jobstore import result_to_json
+
+        remote = _remote_job(args, path)
+        fetched = remote.handle.result()
+        if args.json:
+            print(json.dumps({**remote.to_dict(), "result": result_to_json(fetched)}))
+        else:
+            kind = "estimate" if fetched.__class__.__name__ == "EstimateResult" else "sample"
+            print(f"{kind} on ibm:{remote.backend} (job {remote.job_id}, not in the store)")
+            print("\n".join(_result_text(fetched)))
+        return 0
     if record.status != DONE or record.result is None:
         if "command" not in record.spec:
             raise JobError(f"request {record.key[:12]} is {record.status} and was not made by qrun")

@@ -14,9 +14,8 @@ QLAM, QASA and QAMA contain no QRAM; their two-qubit gates are the logical ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from hardware_profiles.errors import ResourceError
+from qcompile.estimate.sizes import LogicalSize
 from qcompile.models.catalog import ESTIMATE_MODELS, ModelSpec, model_resources
 from qcompile.models.qlaci import qlaci_structure
 from qcompile.qram import CONSTRUCTIONS, CX_COST
@@ -29,28 +28,6 @@ QLACI_WIDTH = 2
 ONE_QUBIT_GATES_PER_CONTROLLED_ROTATION = 2
 """A CRY lowers to two RY around two CX (Qiskit's standard decomposition); a QRAM rotation is
 counted as a controlled one."""
-
-
-@dataclass(frozen=True)
-class LogicalSize:
-    """Closed-form size of a lowered logical circuit.
-
-    Attributes:
-        qubits: Width, QRAM ancillas included.
-        two_qubit_gates: CX count after lowering (exact for QLACI).
-        one_qubit_gates: One-qubit gates (see the module docstring).
-        depth: Upper bound on the depth.
-        rotations: Arbitrary-angle rotations (an upper bound outside QLACI: every one-qubit
-            gate and every QAMA ZZ term counts as one).
-        t_gates: T gates of the Toffolis and CSWAPs (7 each).
-    """
-
-    qubits: int
-    two_qubit_gates: int
-    one_qubit_gates: int
-    depth: int
-    rotations: int
-    t_gates: int
 
 
 def _qlaci(seq_len: int, qram: str) -> LogicalSize:
@@ -89,6 +66,10 @@ def logical_size(model: str, seq_len: int, qram: str | None) -> LogicalSize:
     Raises:
         ResourceError: On an unknown model or kind, or an impossible size.
     """
+    if model == "qlaci-kernel":
+        from qcompile.estimate.kernel_attention import kernel_logical_size
+
+        return kernel_logical_size(seq_len, qram or "")
     if model == "qlaci":
         if qram is None or qram not in CONSTRUCTIONS:
             raise ResourceError(f"unknown QRAM kind {qram!r}; known: {', '.join(CONSTRUCTIONS)}")

@@ -23,7 +23,7 @@ the layout (qdk's PSSPC adds routing qubits: ``2 Q + ceil(sqrt(8 Q)) + 1``; ours
 ours: 7 T per Toffoli or CSWAP from stacked 15-to-1 factories) and the runtime (qdk:
 logical depth of its PSSPC schedule; ours: a T-depth bound).
 
-``qdk`` is an optional extra (``pip install 'qattn[estimate]'``): without it
+``qdk`` is an optional extra (``pip install -e '.[estimate]'``): without it
 :func:`compare_with_qdk` returns a one-line status and no rows.
 """
 
@@ -101,6 +101,8 @@ _BASIS = [
 _TOFFOLI_LIKE = {"ccx": 7, "cswap": 7, "rccx": 4}
 """T gates per three-qubit gate in our model (rccx: relative-phase Toffoli, 4 T)."""
 _CLIFFORD = {"cx", "cz", "swap", "h", "x", "y", "z", "s", "sdg", "barrier"}
+_FREE = {"measure", "reset", "delay"}
+"""Operations without T cost (a measurement-based uncomputation's measurement)."""
 
 
 def qdk_version() -> str | None:
@@ -211,7 +213,16 @@ def clifford_t_counts(circuit: QuantumCircuit, t_per_rotation: int = 0) -> Cliff
                 t_gates, weight = t_gates + 1, 1
             elif kind == "rotation":
                 rotations, weight = rotations + 1, t_per_rotation
-        elif name not in _CLIFFORD:
+        elif getattr(inst.operation, "blocks", ()):
+            # Classically controlled blocks (measurement-based uncomputation's CZ + X fix-up):
+            # counted as if every block ran, the op's T-depth the deepest block's.
+            inner = [clifford_t_counts(block, t_per_rotation) for block in inst.operation.blocks]
+            toffolis += sum(c.toffolis for c in inner)
+            rccx += sum(c.relative_phase_toffolis for c in inner)
+            t_gates += sum(c.t_gates for c in inner)
+            rotations += sum(c.rotations for c in inner)
+            weight = max(c.t_depth for c in inner)
+        elif name not in _CLIFFORD and name not in _FREE:
             raise ResourceError(f"gate {name!r} is not in the Clifford+T counting basis")
         if weight:
             idx = [circuit.find_bit(q).index for q in inst.qubits]
@@ -301,7 +312,7 @@ def qdk_estimate(circuit: QuantumCircuit, **options: Any) -> QdkFigures:
     try:
         qdk_qiskit = _import_qdk()
     except ImportError:
-        raise ResourceError("qdk is not installed: pip install 'qattn[estimate]'") from None
+        raise ResourceError("qdk is not installed: pip install -e '.[estimate]'") from None
     try:
         with warnings.catch_warnings():
             # qdk 1.2x-1.3x: "This version of QRE is deprecated" (qdk.qre is its successor).
@@ -438,7 +449,7 @@ def compare_with_qdk(
     except ImportError:
         return QdkReport(
             "qdk (Microsoft resource estimator) not installed: no comparison figures "
-            "(pip install 'qattn[estimate]')",
+            "(pip install -e '.[estimate]')",
             None,
             [],
         )

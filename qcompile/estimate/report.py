@@ -1,50 +1,73 @@
 """Resource estimates of a model over sequence lengths, QRAM kinds and device profiles.
 
-Each figure is either ``compiled`` (the model circuit built, its QRAM lowered and compiled
-with :func:`~qcompile.pipeline.compile_circuit`) or ``analytic`` (closed forms, see
-:mod:`qcompile.estimate.analytic`). Analytic device figures assume no routing overhead (a
-lower bound on sparse couplings); duration = depth bound x the profile's median two-qubit
+Each row's figures are ``compiled`` (the model circuit built, its QRAM lowered and compiled
+with :func:`~qcompile.pipeline.compile_circuit`), ``extrapolated`` (past the compile limit:
+the closed form times the routing model fitted on the compiled sizes of the same kind and
+device, with a prediction band; :mod:`qcompile.estimate.routing_model`) or ``analytic``
+(closed forms, :mod:`qcompile.estimate.analytic`, where nothing of that kind compiled on that
+device, and on fault-tolerant profiles). Closed-form device figures assume no routing overhead
+(a lower bound on sparse couplings); duration = depth bound x the profile's median two-qubit
 gate duration; success = (1 - e2q)^(2q gates) x (1 - e1q)^(1q gates) with median errors
 (idling and crosstalk ignored, so optimistic). Fault-tolerant profiles get the surface-code
 figures of :mod:`qcompile.estimate.surface_code` instead of success probabilities.
 
-Compilation runs in spawned worker processes. The smallest sizes of every (QRAM kind, profile)
-(``compile_at_least``, default one) are always compiled, however long they take; then a time
-budget applies to the rest: a worker that runs out of time is stopped and the larger sizes
-fall back to analytic figures. Which of the larger sizes got compiled therefore depends on
-machine speed; which of the smallest did does not, and neither do the figures of a compiled
-size.
+Compilation runs in spawned worker processes (:mod:`qcompile.estimate.compile_runs`). The
+smallest sizes of every (QRAM kind, profile) (``compile_at_least``, default one) are always
+compiled, however long they take; then a time budget applies to the rest: a worker that runs
+out of time is stopped and the larger sizes are extrapolated. The two powers of two below the
+requested range (from N = 4, where they fit) are compiled too, early and cheaply, as
+calibration points of the routing fit only, so that a fit has three sizes of each kind even
+when the budget allows only the smallest requested one. Which of the larger
+sizes got compiled depends on machine speed; which of the smallest did does not, and neither
+do the figures of a compiled size.
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing as mp
-import queue
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from hardware_profiles import load_profile, profile_medians
 from hardware_profiles.errors import ResourceError
 from hardware_profiles.versions import versions
 from qcompile.estimate.analytic import logical_size
+from qcompile.estimate.calibration import (
+    closed_form_metrics,
+    compiled_metrics,
+    device_fits,
+    extrapolate,
+    held_out,
+)
 from qcompile.estimate.classical import DEFAULT_HEAD_DIM, classical_attention_cost
+from qcompile.estimate.compile_runs import CompileJob, CompileRun, compile_all
 from qcompile.estimate.qdk_compare import QDK_SEQ_LENS, compare_with_qdk, qdk_version
+from qcompile.estimate.routing_model import BAND_LEVEL, PRIOR_DOF, PRIOR_SIGMA
+from qcompile.estimate.sections import ReportSection, SectionBuilder
 from qcompile.estimate.surface_code import SurfaceCodeModel, estimate_surface_code
-from qcompile.models.catalog import ESTIMATE_MODELS, ModelSpec, build_model
+from qcompile.models.catalog import ESTIMATE_MODELS
 from qcompile.qram import CONSTRUCTIONS
 
 __all__ = [
     "COMPILABLE_KINDS",
     "QRAM_KINDS",
+    "SOURCES",
     "EstimateReport",
     "EstimateRow",
     "ProfileFigures",
     "estimate",
     "profile_figures",
+    "summary_line",
 ]
+
+SOURCES = ("compiled", "extrapolated", "analytic")
+"""Where a row's figures come from."""
+CALIBRATION_MIN_N = 4
+"""Smallest N compiled as a calibration point below the requested range."""
+CALIBRATION_SIZES = 2
+"""Powers of two below the requested range compiled as calibration points, per kind."""
 
 QRAM_KINDS = (*(k for k in CONSTRUCTIONS if k != "oracle"), "oracle")
 """Every registered QRAM kind, the cost-model oracle last (``--qram all``)."""
@@ -104,17 +127,22 @@ class EstimateRow:
         seq_len: N.
         qram: QRAM kind (``"-"`` for models without a QRAM).
         profile: Profile name.
-        source: ``"compiled"`` or ``"analytic"``.
+        source: ``"compiled"``, ``"extrapolated"`` or ``"analytic"`` (:data:`SOURCES`).
         logical_qubits: Width of the lowered logical circuit.
         logical_two_qubit_gates: Its CX count after lowering.
         qubits: Device qubits used (analytic: the logical width).
         two_qubit_gates: Device two-qubit gates.
         depth: Depth (analytic: an upper bound in logical layers).
-        two_qubit_depth: Two-qubit depth (None when analytic).
+        two_qubit_depth: Two-qubit depth (compiled rows only).
         duration_s: Estimated duration.
-        success_probability: Estimated success (None on a fault-tolerant profile).
+        success_probability: Estimated success (None on a fault-tolerant profile; may
+            underflow to 0, see ``log10_success``).
         fault_tolerant: Surface-code figures (fault-tolerant profiles only).
-        note: Why a size is analytic, or caveats.
+        note: Why a size is analytic or extrapolated, or caveats.
+        log10_success: ``log10`` of the success probability (None where that is None).
+        band: Extrapolated rows: ``{figure: [low, high]}``, the prediction band of each
+            fitted figure (``neg_ln_success`` = ``-ln success``); empty without a band.
+        closed_form: Extrapolated rows: the routing-free closed-form figures they scale.
     """
 
     seq_len: int
@@ -131,10 +159,13 @@ class EstimateRow:
     success_probability: float | None
     fault_tolerant: dict[str, Any] | None = None
     note: str = ""
+    log10_success: float | None = None
+    band: dict[str, list[float]] = field(default_factory=dict)
+    closed_form: dict[str, float] | None = None
 
     def __post_init__(self) -> None:
-        if self.source not in ("compiled", "analytic"):
-            raise ResourceError(f"source must be compiled or analytic, got {self.source!r}")
+        if self.source not in SOURCES:
+            raise ResourceError(f"source must be one of {SOURCES}, got {self.source!r}")
 
 
 @dataclass(frozen=True)
@@ -155,6 +186,13 @@ class EstimateReport:
         qdk_comparison: :class:`~qcompile.estimate.qdk_compare.QdkReport` as a dict (None
             when not asked for).
         versions: Versions of qattn, Qiskit, qdk and Python that produced the report.
+        calibration: Every compiled size the routing fits used (requested or below the
+            range): N, kind, profile, compiled and closed-form figures.
+        fits: The routing fits: per profile, metric and kind, :class:`RatioFit` as a dict.
+        held_out: The held-out checks (:class:`~qcompile.estimate.calibration.HeldOut`).
+        compile_summary: What compiled, whether the time budget ran out, and how much more
+            budget the next size would need.
+        sections: Extra sections (:mod:`qcompile.estimate.sections`).
     """
 
     model: str
@@ -169,6 +207,11 @@ class EstimateReport:
     extras: dict[str, Any] = field(default_factory=dict)
     qdk_comparison: dict[str, Any] | None = None
     versions: dict[str, str] = field(default_factory=dict)
+    calibration: list[dict[str, Any]] = field(default_factory=list)
+    fits: list[dict[str, Any]] = field(default_factory=list)
+    held_out: list[dict[str, Any]] = field(default_factory=list)
+    compile_summary: dict[str, Any] = field(default_factory=dict)
+    sections: list[ReportSection] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-JSON dictionary."""
@@ -179,6 +222,7 @@ def _analytic_row(model: str, n: int, kind: str, prof: ProfileFigures, note: str
     size = logical_size(model, n, None if kind == "-" else kind)
     ft = None
     success: float | None
+    log10_success: float | None = None
     if prof.kind == "fault_tolerant":
         sc = prof.surface_code or SurfaceCodeModel()
         # T-depth bound: each logical layer holds at most one rotation or Toffoli/CSWAP (T-depth
@@ -189,10 +233,11 @@ def _analytic_row(model: str, n: int, kind: str, prof: ProfileFigures, note: str
         success = None
         duration = ft["runtime_s"]
     else:
-        success = math.exp(
-            size.two_qubit_gates * math.log1p(-prof.error_2q)
-            + size.one_qubit_gates * math.log1p(-prof.error_1q)
-        )
+        log_success = size.two_qubit_gates * math.log1p(
+            -prof.error_2q
+        ) + size.one_qubit_gates * math.log1p(-prof.error_1q)
+        success = math.exp(log_success)
+        log10_success = log_success / math.log(10)
         duration = size.depth * prof.duration_2q_s
     return EstimateRow(
         seq_len=n,
@@ -209,125 +254,150 @@ def _analytic_row(model: str, n: int, kind: str, prof: ProfileFigures, note: str
         success_probability=success,
         fault_tolerant=ft,
         note=note,
+        log10_success=log10_success,
     )
 
 
-_Task = tuple[str, int, str, str]  # model, N, QRAM kind, profile
-_Figures = tuple[int, int, dict[str, Any]]  # logical width, lowered CX count, device figures
+def _extrapolated_row(
+    model: str,
+    n: int,
+    kind: str,
+    prof: ProfileFigures,
+    predicted: dict[str, Any],
+    fitted_on: Sequence[int],
+) -> EstimateRow:
+    """The closed-form row at ``n`` with its fitted figures replaced by their predictions."""
+    base = _analytic_row(model, n, kind, prof, "")
+    value = {metric: p.value for metric, p in predicted.items()}
+    neg = value.get("neg_ln_success")
+    log10 = -neg / math.log(10) if neg is not None else base.log10_success
+    band = {metric: [p.low, p.high] for metric, p in predicted.items() if p.low < p.high}
+    sizes = ", ".join(str(m) for m in sorted(fitted_on))
+    return replace(
+        base,
+        source="extrapolated",
+        qubits=math.ceil(value.get("qubits", base.qubits) - 1e-9),
+        two_qubit_gates=round(value.get("two_qubit_gates", base.two_qubit_gates)),
+        depth=round(value.get("depth", base.depth)),
+        duration_s=value.get("duration_s", base.duration_s),
+        success_probability=math.exp(-neg) if neg is not None else base.success_probability,
+        log10_success=log10,
+        band=band,
+        closed_form={
+            "qubits": base.qubits,
+            "two_qubit_gates": base.two_qubit_gates,
+            "depth": base.depth,
+            "duration_s": base.duration_s or 0.0,
+            "log10_success": base.log10_success or 0.0,
+        },
+        note=f"routing model fitted on compiled N = {sizes}",
+    )
 
 
-def _compile_worker(wid: int, tasks: Any, out: Any) -> None:  # pragma: no cover - worker
-    """Compiles (model, N, kind, profile) tasks until told to stop; puts figures on ``out``.
-
-    Says ``("start", wid, (n, kind, profile))`` before each task, then ``("done", ...)`` with
-    the figures, or with None if the compile raised, so the caller knows every task's fate.
-    """
-    import numpy as np
-
-    from qcompile.pipeline import CompileOptions, compile_circuit
-    from qcompile.qram import lowered_cx_count, qram_lowering_pass_manager
-
-    rng = np.random.default_rng(0)
-    while True:
-        task = tasks.get()
-        if task is None:
-            return
-        model, n, kind, profile_name = task
-        out.put(("start", wid, (n, kind, profile_name), None))
-        try:
-            qram = kind if kind != "-" else None
-            built = build_model(ModelSpec(model, n))
-            # Gate counts do not depend on the angle values; binding them avoids Qiskit's
-            # symbolic global-phase blow-up in BasisTranslator (Qiskit issue #16520), which
-            # stalls symbolic bucket-brigade and select-swap lowerings.
-            circuit = built.bind(
-                rng.uniform(0, np.pi, len(built.inputs)),
-                rng.uniform(0, np.pi, len(built.weights)),
-            )
-            circuit.name = built.circuit.name
-            low = qram_lowering_pass_manager(qram).run(circuit) if qram else circuit
-            options = CompileOptions(qram=qram, equivalence_max_qubits=0)
-            rep = compile_circuit(circuit, load_profile(profile_name), options).report
-        except Exception:  # the size falls back to analytic figures
-            out.put(("done", wid, (n, kind, profile_name), None))
-            continue
-        figures = {
-            "qubits": rep.active_qubits,
-            "two_qubit_gates": rep.two_qubit_gates,
-            "depth": rep.depth,
-            "two_qubit_depth": rep.two_qubit_depth,
-            "duration_s": rep.duration_s,
-            "success_probability": rep.success_probability,
-        }
-        result = (low.num_qubits, lowered_cx_count(low), figures)
-        out.put(("done", wid, (n, kind, profile_name), result))
+def _calibration_sizes(model: str, kind: str, seq_lens: Sequence[int], limit: int) -> list[int]:
+    """The largest ``CALIBRATION_SIZES`` powers of two below the requested range that fit."""
+    want = CALIBRATION_SIZES
+    below = []
+    n = min(seq_lens) // 2
+    while want > 0 and n >= CALIBRATION_MIN_N:
+        size = logical_size(model, n, kind)
+        if size.qubits <= limit and size.two_qubit_gates <= MAX_COMPILE_GATES:
+            below.append(n)
+            want -= 1
+        n //= 2
+    return below
 
 
-def _compile_all(
-    jobs: list[tuple[str, list[int], str, str]],
-    time_budget: float,
-    compile_at_least: int = 1,
-    workers: int = 2,
-) -> dict[tuple[int, str, str], _Figures]:
-    """Compiles in worker processes; returns what finished.
+def _compile_jobs(
+    model: str,
+    seq_lens: Sequence[int],
+    kinds: Sequence[str],
+    figures: Sequence[ProfileFigures],
+    compile_max_qubits: int,
+) -> list[CompileJob]:
+    jobs = []
+    for prof in figures:
+        if prof.kind == "fault_tolerant":
+            continue  # symbolic rotations cannot be synthesised to Clifford+T: analytic only
+        limit = min(compile_max_qubits, prof.num_qubits)
+        for kind in kinds:
+            if kind == "oracle":
+                continue
+            sizes = {n: logical_size(model, n, kind) for n in seq_lens}
+            fit = [
+                n
+                for n, size in sizes.items()
+                if size.qubits <= limit and size.two_qubit_gates <= MAX_COMPILE_GATES
+            ]
+            below = _calibration_sizes(model, kind, seq_lens, limit)
+            weights = {n: logical_size(model, n, kind).two_qubit_gates for n in (*fit, *below)}
+            if fit or below:
+                jobs.append(CompileJob(model, tuple(fit), kind, prof.name, weights, tuple(below)))
+    return jobs
 
-    The smallest ``compile_at_least`` sizes of every job (a QRAM kind on a profile) run
-    first and are always waited for; the rest run smallest N first across all kinds until
-    ``time_budget`` seconds from the start have passed *and* those sizes are done. Workers
-    still busy then are terminated (a stalled large compile cannot hold the report hostage).
-    A compile that fails, or whose worker dies, falls back to analytic figures.
-    """
-    results: dict[tuple[int, str, str], _Figures] = {}
-    if not jobs or time_budget <= 0:
-        return results
-    deadline = time.monotonic() + time_budget
-    must = {
-        (n, kind, prof)
-        for _, sizes, kind, prof in jobs
-        for n in sorted(sizes)[: max(compile_at_least, 0)]
+
+def _summary(run: CompileRun, jobs: Sequence[CompileJob]) -> dict[str, Any]:
+    tasks = sum(len(j.sizes) + len(j.calibration) for j in jobs)
+    nxt = run.skipped[0] if run.skipped else None
+    return {
+        "time_budget_s": run.budget_s,
+        "tasks": tasks,
+        "compiled": len(run.results),
+        "failed": len(run.seconds) - len(run.results),
+        "budget_ran_out": run.budget_ran_out,
+        "skipped": [list(key) for key in run.skipped],
+        "next": list(nxt) if nxt else None,
+        "next_needs_s": run.next_needs_s,
+        "compile_seconds": sum(run.seconds.values()),
+        "calibration": {
+            f"{j.kind} on {j.profile}": list(j.calibration) for j in jobs if j.calibration
+        },
     }
-    ordered: list[_Task] = sorted(
-        ((model, n, kind, prof) for model, sizes, kind, prof in jobs for n in sizes),
-        key=lambda task: ((task[1], task[2], task[3]) not in must, task[1]),
+
+
+def summary_line(report: EstimateReport) -> str:
+    """One line: rows, how many compiled and extrapolated, and whether the budget ran out.
+
+    When the budget ran out it says by how much ``--time-budget`` would have to be raised to
+    compile the next size (an estimate scaled from the same kind's last compile time).
+    """
+    counts = {source: sum(r.source == source for r in report.rows) for source in SOURCES}
+    line = (
+        f"{len(report.rows)} rows ({counts['compiled']} compiled, {counts['extrapolated']} "
+        f"extrapolated, {counts['analytic']} analytic) in {report.elapsed_s:.1f} s"
     )
-    ctx = mp.get_context("spawn")  # fork after Qiskit's Rust threads start is unsafe
-    tasks, out = ctx.Queue(), ctx.Queue()
-    for task in ordered:
-        tasks.put(task)
-    for _ in range(workers):
-        tasks.put(None)
-    procs = [
-        ctx.Process(target=_compile_worker, args=(wid, tasks, out), daemon=True)
-        for wid in range(workers)
-    ]
-    for proc in procs:
-        proc.start()
-    finished: set[tuple[int, str, str]] = set()
-    running: dict[int, tuple[int, str, str]] = {}
-    while len(finished) < len(ordered):
-        if time.monotonic() >= deadline and must <= finished:
-            break
-        try:
-            event, wid, key, figures = out.get(timeout=0.1)
-        except queue.Empty:
-            for wid, proc in enumerate(procs):
-                if not proc.is_alive() and wid in running:  # died inside a compile
-                    finished.add(running.pop(wid))
-            if not any(proc.is_alive() for proc in procs):
-                break
-            continue
-        if event == "start":
-            running[wid] = key
-            continue
-        running.pop(wid, None)
-        finished.add(key)
-        if figures is not None:
-            results[key] = figures
-    for proc in procs:
-        if proc.is_alive():
-            proc.terminate()
-        proc.join()
-    return results
+    summary = report.compile_summary
+    if summary.get("tasks") and summary.get("time_budget_s", 1) <= 0:
+        line += f"; time budget 0: none of {summary['tasks']} compilable sizes compiled"
+    elif summary.get("budget_ran_out"):
+        n, kind, prof = summary["next"]
+        budget = summary["time_budget_s"]
+        line += (
+            f"; time budget {budget:g} s ran out with {len(summary['skipped'])} of "
+            f"{summary['tasks']} compilable sizes left"
+        )
+        needs = summary.get("next_needs_s")
+        if needs is not None:
+            line += (
+                f": compiling the next (N={n} {kind} on {prof}) needs about {needs:.0f} s more "
+                f"(--time-budget {budget + needs:.0f})"
+            )
+    else:
+        if summary.get("failed"):
+            line += f"; {summary['failed']} compiles failed (closed form or extrapolated there)"
+        if summary.get("skipped"):
+            line += f"; {len(summary['skipped'])} sizes not compiled (the workers stopped)"
+    return line
+
+
+def _kernel_attention(report: EstimateReport) -> ReportSection | None:
+    from qcompile.estimate.kernel_attention import kernel_attention_section
+
+    return kernel_attention_section(report)
+
+
+DEFAULT_SECTION_BUILDERS: tuple[SectionBuilder, ...] = (_kernel_attention,)
+"""The builders :func:`estimate` runs unless told otherwise."""
 
 
 def estimate(
@@ -341,6 +411,8 @@ def estimate(
     compile_at_least: int = 1,
     head_dim: int = DEFAULT_HEAD_DIM,
     qdk_seq_lens: Sequence[int] = QDK_SEQ_LENS,
+    progress: bool = False,
+    sections: Sequence[SectionBuilder] | None = None,
 ) -> EstimateReport:
     """Estimate ``model`` at every (N, QRAM kind, profile); compile where it fits.
 
@@ -353,13 +425,17 @@ def estimate(
             device, with at most ``MAX_COMPILE_GATES`` logical two-qubit gates). Defaults to 64.
         time_budget: Seconds of compilation in all, once the ``compile_at_least`` smallest
             sizes are compiled. Defaults to 30; 0 compiles nothing at all.
-        compile_at_least: How many of the smallest sizes of each (QRAM kind, profile) that
-            fit the compile limits are compiled whatever the time budget (unless it is 0),
-            so that which rows are compiled does not depend on machine speed. Defaults to 1.
+        compile_at_least: How many of the smallest requested sizes of each (QRAM kind,
+            profile) that fit the compile limits are compiled whatever the time budget
+            (unless it is 0), so that which rows are compiled does not depend on machine
+            speed. Defaults to 1.
         head_dim: Classical head dimension d. Defaults to 64.
         qdk_seq_lens: Lookup sizes N at which each QRAM kind's Toffoli-level lookup is
             estimated by Microsoft's qdk and by our surface-code model (QLACI only; empty:
             no comparison). Defaults to ``QDK_SEQ_LENS`` (16).
+        progress: Show a progress bar of the compiles on a terminal. Defaults to False.
+        sections: Builders of extra report sections; None runs
+            :data:`DEFAULT_SECTION_BUILDERS`.
 
     Returns:
         The report.
@@ -376,24 +452,9 @@ def estimate(
     for kind in qram:
         if kind not in QRAM_KINDS:
             raise ResourceError(f"unknown QRAM kind {kind!r}; known: {', '.join(QRAM_KINDS)}")
-    kinds = qram if model == "qlaci" else ["-"]
+    kinds = qram if model in ("qlaci", "qlaci-kernel") else ["-"]
     figures = [profile_figures(p) for p in profiles]
-    jobs = []
-    for prof in figures:
-        if prof.kind == "fault_tolerant":
-            continue  # symbolic rotations cannot be synthesised to Clifford+T: analytic only
-        limit = min(compile_max_qubits, prof.num_qubits)
-        for kind in kinds:
-            if kind == "oracle":
-                continue
-            sizes = {n: logical_size(model, n, kind) for n in seq_lens}
-            fit = [
-                n
-                for n, size in sizes.items()
-                if size.qubits <= limit and size.two_qubit_gates <= MAX_COMPILE_GATES
-            ]
-            if fit:
-                jobs.append((model, fit, kind, prof.name))
+    jobs = _compile_jobs(model, seq_lens, kinds, figures, compile_max_qubits)
     qdk_report = None
     if model != "qlaci":
         qdk_line = f"qdk comparison: {model} has no QRAM lookup to compare"
@@ -402,14 +463,50 @@ def estimate(
     else:
         qdk_report = compare_with_qdk([k for k in kinds if k != "oracle"], qdk_seq_lens)
         qdk_line = qdk_report.status
-    compiled = _compile_all(jobs, time_budget, compile_at_least)
-    rows = []
+    run = compile_all(jobs, time_budget, compile_at_least, progress=progress)
+    rows: list[EstimateRow] = []
+    calibration: list[dict[str, Any]] = []
+    fits_out: list[dict[str, Any]] = []
+    checks: list[dict[str, Any]] = []
     for prof in figures:
-        for n in seq_lens:
-            for kind in kinds:
+        medians = (prof.error_1q, prof.error_2q, prof.duration_2q_s)
+        compiled: dict[str, dict[int, dict[str, float]]] = {}
+        closed: dict[str, dict[int, dict[str, float]]] = {}
+        for (n, kind, pname), (_, _, fig) in sorted(run.results.items()):
+            if pname != prof.name:
+                continue
+            compiled.setdefault(kind, {})[n] = compiled_metrics(fig)
+        for kind in kinds:
+            sizes = {*seq_lens, *compiled.get(kind, {})}
+            if kind != "oracle":
+                closed[kind] = {
+                    n: closed_form_metrics(logical_size(model, n, kind), *medians) for n in sizes
+                }
+        for kind, by_n in compiled.items():
+            for n, got in sorted(by_n.items()):
+                calibration.append(
+                    {
+                        "seq_len": n,
+                        "qram": kind,
+                        "profile": prof.name,
+                        "requested": n in seq_lens,
+                        "compiled": got,
+                        "closed_form": closed[kind][n],
+                    }
+                )
+        fits = device_fits(compiled, closed)
+        for by_kind in fits.values():
+            fits_out += [{"profile": prof.name, "qram": k, **asdict(f)} for k, f in by_kind.items()]
+        checks += [asdict(c) for c in held_out(prof.name, compiled, closed)]
+        for kind in kinds:
+            done = compiled.get(kind, {})
+            pending = [n for n in seq_lens if (n, kind, prof.name) not in run.results]
+            kind_fits = {m: by_kind[kind] for m, by_kind in fits.items() if kind in by_kind}
+            predicted = extrapolate(kind_fits, done, closed.get(kind, {}), pending) if done else {}
+            for n in seq_lens:
                 key = (n, kind, prof.name)
-                if key in compiled:
-                    width, cx, fig = compiled[key]
+                if key in run.results:
+                    width, cx, fig = run.results[key]
                     rows.append(
                         EstimateRow(
                             seq_len=n,
@@ -422,19 +519,30 @@ def estimate(
                             **fig,
                         )
                     )
-                    continue
-                if kind == "oracle":
-                    note = "oracle: a cost model, never compiled"
-                elif prof.kind == "fault_tolerant":
-                    note = "fault-tolerant: surface-code model"
+                elif predicted.get(n):
+                    rows.append(_extrapolated_row(model, n, kind, prof, predicted[n], list(done)))
                 else:
-                    note = "beyond compile limits (width, gate count or time budget)"
-                rows.append(_analytic_row(model, n, kind, prof, note))
+                    if kind == "oracle":
+                        note = "oracle: a cost model, never compiled"
+                    elif prof.kind == "fault_tolerant":
+                        note = "fault-tolerant: surface-code model"
+                    elif key in run.seconds:
+                        note = "the compile failed: closed form"
+                    else:
+                        note = "nothing of this kind compiled on this device: closed form"
+                    rows.append(_analytic_row(model, n, kind, prof, note))
     classical = [asdict(classical_attention_cost(n, head_dim)) for n in seq_lens]
     assumptions = {
         "analytic": "closed forms: model + 2 x QRAM resources(n, 2, 'ry') for QLACI's key and "
         "value lookups (ancillas shared); 2q gates = lowered CX count; depth = stage-sum upper "
         "bound; no routing overhead",
+        "extrapolated": "closed form x routing model: per (kind, device), ln(compiled / closed "
+        "form) = a + b log2 N fitted by least squares on the compiled sizes (for qubits, 2q "
+        "gates, depth, duration and -ln success); residual scatter pooled over the kinds of "
+        f"the device with a prior scatter of {PRIOR_SIGMA:.0%} worth {PRIOR_DOF} degree of "
+        f"freedom; band = {BAND_LEVEL:.0%} Student-t prediction interval; each value and "
+        "band edge held at or above the last compiled size and the sizes before it (the "
+        "figures grow with N)",
         "duration": "analytic: depth bound x median 2q gate duration of the profile",
         "success": "(1 - e2q)^(2q gates) x (1 - e1q)^(1q gates), median errors; ignores idling "
         "and crosstalk",
@@ -447,7 +555,7 @@ def estimate(
         "depth bound x max(4, T per rotation)",
         "models": "QLACI d_q = k = v = o = 2, one layer; QAMA H = 2 heads (N*H spins)",
     }
-    return EstimateReport(
+    report = EstimateReport(
         model=model,
         seq_lens=seq_lens,
         qram=kinds,
@@ -456,7 +564,13 @@ def estimate(
         classical=classical,
         assumptions=assumptions,
         qdk=qdk_line,
-        elapsed_s=time.monotonic() - start,
         qdk_comparison=qdk_report.to_dict() if qdk_report else None,
         versions={**versions(), "qdk": qdk_version() or "not installed"},
+        calibration=calibration,
+        fits=fits_out,
+        held_out=checks,
+        compile_summary=_summary(run, jobs),
     )
+    builders = DEFAULT_SECTION_BUILDERS if sections is None else sections
+    extra = [s for s in (build(report) for build in builders) if s is not None]
+    return replace(report, sections=extra, elapsed_s=time.monotonic() - start)

@@ -4,7 +4,8 @@
 * :mod:`~qcompile.models.qlam` - QLAM quantum memory over a token sequence.
 * :mod:`~qcompile.models.qama` - QAMA attention as a QUBO / Ising, solvers and QAOA.
 * :mod:`~qcompile.models.qlaci` - QLACI log-attention over a QRAM-addressed sequence
-  (:mod:`~qcompile.models.qlaci_prototype` rebuilds the public prototype and its defects).
+  (:mod:`~qcompile.models.qlaci_prototype` rebuilds the public prototype and its defects;
+  :mod:`~qcompile.models.qlaci_kernel` is the variant whose fidelity-kernel score retrieves).
 
 Each model has an independent numpy reference (in its module or ``*_reference.py``) that
 the tests compare the circuits against.
@@ -32,11 +33,17 @@ from qcompile.models.qlaci import (
     qlaci_resources,
     remove_padding,
 )
+from qcompile.models.qlaci_kernel import (
+    KernelSizes,
+    build_qlaci_kernel,
+    qlaci_kernel_resources,
+)
 from qcompile.models.qlaci_prototype import build_qlaci_prototype
 from qcompile.models.qlam import build_qlam, image_to_tokens, qlam_resources
 
 __all__ = [
     "MODEL_EXAMPLES",
+    "KernelSizes",
     "ModelCircuit",
     "ModelResources",
     "QuboSolution",
@@ -44,6 +51,7 @@ __all__ = [
     "build_qama_qaoa",
     "build_qasa",
     "build_qlaci",
+    "build_qlaci_kernel",
     "build_qlaci_prototype",
     "build_qlam",
     "count_resources",
@@ -53,6 +61,7 @@ __all__ = [
     "qama_qubo",
     "qasa_resources",
     "qlaci_input_values",
+    "qlaci_kernel_resources",
     "qlaci_resources",
     "qlam_resources",
     "qubo_energy",

@@ -17,6 +17,7 @@ from qcompile.models.examples import random_qama_ising
 from qcompile.models.qama import build_qama_qaoa, qama_qaoa_resources
 from qcompile.models.qasa import build_qasa, qasa_resources
 from qcompile.models.qlaci import build_qlaci, qlaci_resources
+from qcompile.models.qlaci_kernel import KernelSizes, build_qlaci_kernel, qlaci_kernel_resources
 from qcompile.models.qlaci_prototype import build_qlaci_prototype
 from qcompile.models.qlam import build_qlam, qlam_resources
 
@@ -28,6 +29,7 @@ __all__ = [
     "ModelSpec",
     "build_model",
     "model_resources",
+    "qlaci_kernel_sizes",
 ]
 
 
@@ -36,8 +38,8 @@ class ModelSpec:
     """Sizes of a model to build.
 
     Attributes:
-        name: a key of :data:`MODELS` (``qlaci``, ``qlaci_prototype``, ``qlam``, ``qasa``,
-            ``qama``).
+        name: a key of :data:`MODELS` (``qlaci``, ``qlaci-kernel``, ``qlaci_prototype``,
+            ``qlam``, ``qasa``, ``qama``).
         seq_len: sequence length. QLACI: key/value entries N (rounded up to a power of
             two; pad the data with zero-angle entries, see ``qlaci_input_values``).
             QLAM: tokens T. QAMA: tokens per head N (H·N qubits). QASA: unused (its
@@ -45,10 +47,13 @@ class ModelSpec:
         layers: QLACI interaction/aggregation layers, QLAM entangler repetitions,
             QASA variational layers, QAMA QAOA depth p. Defaults to each model's own.
         heads: QAMA heads H. Defaults to 2.
-        width: QLACI query/key/value/out qubits each; QLAM memory qubits.
-            Defaults to 2 (QLACI) and 8 (QLAM).
+        width: QLACI query/key/value/out qubits each; qlaci-kernel feature-map and out
+            qubits each; QLAM memory qubits. Defaults to 2 (QLACI), 4 (qlaci-kernel) and
+            8 (QLAM).
         top_k: QAMA: keep the k strongest couplings per variable (sparsify for hardware).
         seed: QAMA: seed of the random attention instance the Ising is built from.
+        copies: qlaci-kernel: feature-map copies m (kernel kappa**m). Defaults to 1.
+        grover_iterations: qlaci-kernel: amplitude-amplification iterations. Defaults to 0.
     """
 
     name: str
@@ -58,6 +63,8 @@ class ModelSpec:
     width: int | None = None
     top_k: int | None = None
     seed: int = 0
+    copies: int | None = None
+    grover_iterations: int = 0
 
     def __post_init__(self) -> None:
         if self.name not in MODELS:
@@ -98,6 +105,24 @@ def _qlaci_resources(spec: ModelSpec) -> ModelResources:
     return qlaci_resources(_qlaci_entries(spec), w, w, w, w, layers=spec.layers or 1)
 
 
+QLACI_KERNEL_WIDTH = 4
+"""qlaci-kernel feature-map (and out) qubits unless ``width`` says otherwise: the trained
+needle model's size (one per key dimension)."""
+
+
+def qlaci_kernel_sizes(spec: ModelSpec) -> KernelSizes:
+    """The :class:`~qcompile.models.qlaci_kernel.KernelSizes` a ``qlaci-kernel`` spec means."""
+    w = spec.width or QLACI_KERNEL_WIDTH
+    return KernelSizes(
+        _qlaci_entries(spec),
+        feature_qubits=w,
+        copies=spec.copies or 1,
+        out_qubits=w,
+        layers=spec.layers or 1,
+        grover_iterations=spec.grover_iterations,
+    )
+
+
 def _build_qlam(spec: ModelSpec) -> ModelCircuit:
     return build_qlam(spec.seq_len, memory_qubits=spec.width or 8, entangler_reps=spec.layers or 1)
 
@@ -128,6 +153,12 @@ MODELS: Mapping[str, ModelEntry] = MappingProxyType(
                 "QLACI log-attention over a QRAM-addressed sequence",
                 _build_qlaci,
                 _qlaci_resources,
+            ),
+            ModelEntry(
+                "qlaci-kernel",
+                "QLACI with a fidelity-kernel score: normalised kernel attention",
+                lambda spec: build_qlaci_kernel(qlaci_kernel_sizes(spec)),
+                lambda spec: qlaci_kernel_resources(qlaci_kernel_sizes(spec)),
             ),
             ModelEntry(
                 "qlaci_prototype",

@@ -17,6 +17,10 @@ Counting conventions (the ``cx_count`` is what makes constructions comparable):
   the unitary circuit (computation *and* uncomputation: papers that uncompute temporary ANDs by
   measurement count half of them), ``t_count = 7 * (toffoli + cswap)``.
 * ``rotations`` counts arbitrary-angle gates (``ry``, ``rz``, ``p``, ``cry``, ``cp``).
+* ``measurements`` and ``feed_forward`` count the mid-circuit measurements and the classically
+  controlled blocks (``if_else``) of the dynamic-circuit variants (measurement-based
+  uncomputation, :mod:`qcompile.qram.measured`); gates inside a block are counted as if the
+  block runs (the worst case), so ``cx_count`` includes the phase fix-ups.
 * ``depth`` is a *stage-sum depth*: the construction's stages (address load, routing levels,
   swap networks, unary-iteration steps, data writes ...) each at their own critical path,
   summed without overlapping consecutive stages, every instruction (one-qubit gates included)
@@ -85,6 +89,8 @@ class QRAMResources:
         rotations: Arbitrary-angle rotation gates.
         depth: Stage-sum depth, an upper bound on the built circuit's depth.
         queries: Opaque oracle calls (the cost model the papers assume).
+        measurements: Mid-circuit measurements (dynamic-circuit variants).
+        feed_forward: Classically controlled blocks (dynamic-circuit variants).
         t_count: ``7 * (toffoli + cswap)`` (derived).
     """
 
@@ -96,13 +102,61 @@ class QRAMResources:
     rotations: int
     depth: int
     queries: int = 0
+    measurements: int = 0
+    feed_forward: int = 0
     t_count: int = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "t_count", 7 * (self.toffoli + self.cswap))
-        for name in ("qubits", "cswap", "toffoli", "swap", "cx_count", "rotations", "depth"):
+        for name in (
+            "qubits",
+            "cswap",
+            "toffoli",
+            "swap",
+            "cx_count",
+            "rotations",
+            "depth",
+            "measurements",
+            "feed_forward",
+        ):
             if getattr(self, name) < 0:
                 raise ResourceError(f"negative {name} in {self}")
+
+
+CONTROL_FLOW = frozenset({"if_else", "switch_case", "while_loop", "for_loop", "box"})
+"""Control-flow operations: their blocks are counted as if they run once."""
+
+
+def count_all_ops(circuit: QuantumCircuit) -> dict[str, int]:
+    """``count_ops`` including the operations inside control-flow blocks (each block once).
+
+    Args:
+        circuit: Any circuit.
+
+    Returns:
+        Operation name -> count; control-flow operations count themselves too.
+    """
+    counts: dict[str, int] = {}
+    for inst in circuit.data:
+        op = inst.operation
+        counts[op.name] = counts.get(op.name, 0) + 1
+        if op.name in CONTROL_FLOW:
+            for block in op.blocks:
+                for name, c in count_all_ops(block).items():
+                    counts[name] = counts.get(name, 0) + c
+    return counts
+
+
+def _sample_op(circuit: QuantumCircuit, name: str) -> Any:
+    for inst in circuit.data:
+        if inst.operation.name == name:
+            return inst.operation
+        if inst.operation.name in CONTROL_FLOW:
+            for block in inst.operation.blocks:
+                found = _sample_op(block, name)
+                if found is not None:
+                    return found
+    return None
 
 
 def lowered_cx_count(circuit: QuantumCircuit) -> int:
@@ -119,14 +173,14 @@ def lowered_cx_count(circuit: QuantumCircuit) -> int:
         CompileError: If a multi-qubit gate has no known CX cost.
     """
     total = 0
-    for name, count in circuit.count_ops().items():
+    for name, count in count_all_ops(circuit).items():
         if name in CX_COST:
             total += CX_COST[name] * count
             continue
-        if name in {ORACLE_GATE_NAME, "barrier", "measure", "reset", "delay"}:
+        if name in {ORACLE_GATE_NAME, "barrier", "measure", "reset", "delay"} | CONTROL_FLOW:
             continue
-        sample = next(i for i in circuit.data if i.operation.name == name)
-        if sample.operation.num_qubits > 1:
+        sample = _sample_op(circuit, name)
+        if sample.num_qubits > 1:
             raise CompileError(f"no CX cost known for gate {name!r}")
     return total
 
@@ -140,7 +194,7 @@ def measure_resources(circuit: QuantumCircuit) -> QRAMResources:
     Returns:
         The measured resources.
     """
-    ops = circuit.count_ops()
+    ops = count_all_ops(circuit)
     return QRAMResources(
         qubits=circuit.num_qubits,
         cswap=ops.get("cswap", 0) + ops.get("cswap_o0", 0),
@@ -152,6 +206,8 @@ def measure_resources(circuit: QuantumCircuit) -> QRAMResources:
         rotations=sum(c for name, c in ops.items() if name in ROTATION_GATES),
         depth=circuit.depth(),
         queries=ops.get(ORACLE_GATE_NAME, 0),
+        measurements=ops.get("measure", 0),
+        feed_forward=sum(c for name, c in ops.items() if name in CONTROL_FLOW),
     )
 
 
@@ -173,6 +229,8 @@ class QRAMConstruction(ABC):
 
     words: QRAMWords
     kind: ClassVar[str] = ""
+    dynamic: ClassVar[bool] = False
+    """True for dynamic-circuit variants (mid-circuit measurement and feed-forward)."""
 
     @classmethod
     @abstractmethod

@@ -16,149 +16,163 @@ qubits does nothing at all. Qiskit's router cannot know this; these two passes u
 
 The result equals the routed circuit on every input whose other qubits start in ``|0>`` (the
 relative-phase Toffolis of the lean brigade already rely on the same promise), not as a full
-unitary. The analysis costs ``2**num_inputs`` times a sparse simulation, so it is skipped (the
-swaps are kept) beyond ``max_inputs`` inputs or 63 qubits.
+unitary. The analysis costs ``2**num_inputs`` times a sparse simulation
+(:mod:`qcompile.qram.sparse_sim`), so it is skipped (the swaps are kept) beyond ``max_inputs``
+inputs, and it gives up when the simulation passes its size or work bound.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import ClassVar
 
 import numpy as np
 from qiskit.circuit import Qubit
 from qiskit.circuit.library import CXGate
 from qiskit.dagcircuit import DAGCircuit, DAGOpNode
-from qiskit.quantum_info import Operator
 from qiskit.transpiler.basepasses import AnalysisPass, TransformationPass
+
+from qcompile.qram.sparse_sim import NotSparseError, Order, SparseState, simulate_basis_inputs
 
 __all__ = ["KnownZeroAnalysis", "KnownZeroSwaps", "known_zero_segments"]
 
 _PROPERTY = "known_zero_segments"
 
 
-def _matrix(op: Any, cache: dict[Any, np.ndarray]) -> np.ndarray:
-    if not all(isinstance(p, (int, float)) for p in op.params):  # e.g. a unitary's matrix
-        return Operator(op).data
-    key = (op.name, tuple(float(p) for p in op.params))
-    if key not in cache:
-        cache[key] = Operator(op).data
-    return cache[key]
-
-
 def known_zero_segments(
-    dag: DAGCircuit, num_inputs: int, max_support: int = 1 << 17
+    dag: DAGCircuit,
+    num_inputs: int,
+    max_support: int = 1 << 17,
+    max_work: int = 1 << 22,
+    orders: tuple[Order, ...] = ("insertion", "low_width"),
 ) -> dict[Qubit, list[bool]] | None:
     """For each qubit, whether it is ``|0>`` before its first gate and after each of its gates.
 
-    The result is exact in any topological order; the simulation is tried in the order the
-    gates were added to ``dag`` and then in Qiskit's default order, since how many qubits are
-    in superposition at once (the state's size) depends on it.
+    The simulation (:func:`qcompile.qram.sparse_sim.simulate_basis_inputs`) is tried in the
+    order the gates were added to ``dag`` (a decomposed Toffoli's gates stay together) and then
+    in :func:`~qcompile.qram.sparse_sim.low_width_order`
+    (how many qubits are in superposition at once, so the state's size, depends on the order;
+    which order is smaller depends on the circuit). The result is exact in any order.
 
     Args:
         dag: A circuit of bound unitary gates (no measurements, no control flow).
         num_inputs: The first ``num_inputs`` qubits are arbitrary inputs; the rest start in
             ``|0>``.
-        max_support: Give up (return None) when the simulated state, over all inputs, has
-            more non-zero amplitudes than this. Defaults to ``2**17``.
+        max_support: Give up on an order when the simulated state, over all inputs, has more
+            non-zero amplitudes than this. Defaults to ``2**17``.
+        max_work: Give up on an order after this many amplitude updates (a bound on its time:
+            ``2**22`` is about a second). Defaults to ``2**22``.
+        orders: The gate orders to try, in turn (see
+            :func:`~qcompile.qram.sparse_sim.simulate_basis_inputs`). Defaults to insertion,
+            then low width.
 
     Returns:
-        ``{qubit: [zero before gate 1, zero after gate 1, ...]}``, or None when the circuit is
-        too wide to simulate (more than 63 qubits plus input bits), its state grows past
-        ``max_support``, or it has a non-unitary op.
+        ``{qubit: [zero before gate 1, zero after gate 1, ...]}``, or None when the circuit
+        has a non-unitary op or both orders hit a bound.
     """
-    if dag.num_qubits() + num_inputs > 63:
-        return None
-    # Exact in any topological order, but the state stays small only when each gate group
-    # (a decomposed Toffoli) finishes before the next starts; try two orders.
-    for order in (_insertion_order, None):  # None: Qiskit's default (by wire) order
-        zero = _segments(dag, num_inputs, max_support, order)
-        if zero is not None:
+    index = {q: k for k, q in enumerate(dag.qubits)}
+    gates = {
+        q: sum(1 for n in dag.nodes_on_wire(q, only_ops=True) if n.op.name != "barrier")
+        for q in dag.qubits
+    }
+    for order in orders:
+        zero: dict[Qubit, list[bool]] = {q: [index[q] >= num_inputs] for q in dag.qubits}
+
+        def record(
+            nodes: list[DAGOpNode],
+            prefixes: list[np.ndarray] | None,
+            state: SparseState,
+            zero: dict[Qubit, list[bool]] = zero,
+        ) -> None:
+            if prefixes is None:  # one multi-qubit gate
+                for q in nodes[0].qargs:
+                    zero[q].append(state.is_zero(index[q]))
+                return
+            # A fused one-qubit run: exact after each gate when the qubit entered it in |0>
+            # (then only column 0 of the prefix matters); else unknown (False) until its end.
+            q = nodes[0].qargs[0]
+            entered = zero[q][-1]
+            for prefix in prefixes[:-1]:
+                zero[q].append(entered and abs(prefix[1, 0]) < 1e-12)
+            zero[q].append(state.is_zero(index[q]))
+
+        try:
+            simulate_basis_inputs(
+                dag,
+                num_inputs,
+                max_support=max_support,
+                max_work=max_work,
+                on_gate=record,
+                order=order,
+            )
+        except NotSparseError:
+            continue
+        # One flag per gate, as KnownZeroSwaps counts them.
+        if all(len(flags) == 1 + gates[q] for q, flags in zero.items()):
             return zero
+        return None
     return None
 
 
-def _segments(
-    dag: DAGCircuit, num_inputs: int, max_support: int, order: Any
-) -> dict[Qubit, list[bool]] | None:
-    width = dag.num_qubits()
+def _fingerprint(dag: DAGCircuit, num_inputs: int) -> int:
+    """A hash of the gates, their parameters and qubit indices, in topological order."""
     index = {q: k for k, q in enumerate(dag.qubits)}
-    inputs = np.arange(1 << num_inputs, dtype=np.uint64)
-    one = np.uint64(1)
-    # Key = basis state of the circuit's qubits | input number << width: no two inputs ever
-    # interfere, so "bit q is 0 in every key" is exactly "q is |0> for every input".
-    keys = inputs.copy() | (inputs << np.uint64(width))
-    amps = np.ones(len(keys), dtype=complex)
-    zero: dict[Qubit, list[bool]] = {q: [index[q] >= num_inputs] for q in dag.qubits}
-    cache: dict[Any, np.ndarray] = {}
-    for node in dag.topological_op_nodes(key=order):
-        op = node.op
-        if op.name == "barrier":
-            continue
-        if not hasattr(op, "to_matrix") and getattr(op, "definition", None) is None:
-            return None
-        try:
-            mat = _matrix(op, cache)
-        except Exception:  # measurements, resets, control flow, unbound parameters
-            return None
-        qs = [np.uint64(index[q]) for q in node.qargs]
-        local = np.zeros(len(keys), dtype=np.int64)
-        mask = np.uint64(0)
-        for j, q in enumerate(qs):
-            local |= ((keys >> q) & one).astype(np.int64) << j
-            mask |= one << q
-        rest = keys & ~mask
-        parts_k, parts_a = [], []
-        for r in range(mat.shape[0]):
-            coeff = mat[r, local]
-            keep = np.abs(coeff) > 1e-12
-            if not keep.any():
-                continue
-            out = rest[keep]
-            for j, q in enumerate(qs):
-                if (r >> j) & 1:
-                    out = out | (one << q)
-            parts_k.append(out)
-            parts_a.append(coeff[keep] * amps[keep])
-        cat_k, cat_a = np.concatenate(parts_k), np.concatenate(parts_a)
-        keys, inverse = np.unique(cat_k, return_inverse=True)
-        amps = np.bincount(inverse, weights=cat_a.real, minlength=len(keys)) + 1j * np.bincount(
-            inverse, weights=cat_a.imag, minlength=len(keys)
+    return hash(
+        (
+            num_inputs,
+            dag.num_qubits(),
+            tuple(
+                (node.op.name, tuple(map(str, node.op.params)), tuple(index[q] for q in node.qargs))
+                for node in dag.topological_op_nodes()
+            ),
         )
-        live = np.abs(amps) > 1e-10
-        keys, amps = keys[live], amps[live]
-        if len(keys) > max_support:
-            return None
-        for q in node.qargs:
-            zero[q].append(not bool(((keys >> np.uint64(index[q])) & one).any()))
-    return zero
-
-
-def _insertion_order(node: DAGOpNode) -> str:
-    return f"{node._node_id:012d}"
+    )
 
 
 class KnownZeroAnalysis(AnalysisPass):
     """Store :func:`known_zero_segments` of the (virtual) circuit in the property set."""
 
-    def __init__(self, num_inputs: int, max_inputs: int = 12) -> None:
+    def __init__(self, num_inputs: int, max_inputs: int = 12, max_work: int = 1 << 22) -> None:
         """Create the pass.
 
         Args:
             num_inputs: How many leading qubits are arbitrary inputs (for a QRAM construction:
                 ``n + b``, its address and target).
             max_inputs: Skip the analysis beyond this many inputs. Defaults to 12.
+            max_work: Work bound per gate order (see :func:`known_zero_segments`); 0 skips
+                the analysis. Defaults to ``2**22``.
         """
         super().__init__()
         self.num_inputs = num_inputs
         self.max_inputs = max_inputs
+        self.max_work = max_work
+
+    _cache: ClassVar[dict[int, list[list[bool]] | None]] = {}
+    """Results by circuit fingerprint: the candidates of one compilation share the circuit
+    before layout, so the analysis runs once for all of them."""
 
     def run(self, dag: DAGCircuit) -> None:
         """Analyse ``dag``."""
         has_swap = any(node.op.name == "swap" for node in dag.op_nodes())
-        if self.num_inputs > self.max_inputs or has_swap:
+        if self.num_inputs > self.max_inputs or has_swap or not self.max_work:
             self.property_set[_PROPERTY] = None
             return
-        self.property_set[_PROPERTY] = known_zero_segments(dag, self.num_inputs)
+        key = hash((_fingerprint(dag, self.num_inputs), self.max_work))
+        if key not in self._cache:
+            # One order: low width only pays on circuits whose analysis is too slow anyway.
+            zero = known_zero_segments(
+                dag,
+                self.num_inputs,
+                max_support=1 << 16,
+                max_work=self.max_work,
+                orders=("insertion",),
+            )
+            if len(self._cache) >= 8:
+                self._cache.clear()
+            self._cache[key] = None if zero is None else [zero[q] for q in dag.qubits]
+        flags = self._cache[key]
+        self.property_set[_PROPERTY] = (
+            None if flags is None else dict(zip(dag.qubits, (list(f) for f in flags), strict=True))
+        )
 
 
 class KnownZeroSwaps(TransformationPass):

@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 import sympy
-from qiskit.circuit import AncillaRegister, ParameterExpression, QuantumCircuit
+from qiskit.circuit import AncillaRegister, ClassicalRegister, ParameterExpression, QuantumCircuit
 from qiskit.circuit.library import CRZGate, RZGate
 from qiskit.converters import circuit_to_dag, dag_to_circuit
 from qiskit.dagcircuit import DAGCircuit, DAGOpNode
@@ -91,6 +91,8 @@ class QRAMLowering(TransformationPass):
 
     Ancillas come from one new ``AncillaRegister`` (``qram_ancilla``) sized for the widest
     query and shared by all of them: every construction returns its ancillas to ``|0>``.
+    Dynamic-circuit kinds (measurement-based uncompute) also get one classical register
+    (``qram_mbu``) for their mid-circuit measurements.
     Parameter words stay symbolic, so the lowered circuit is still bound per input.
     """
 
@@ -131,6 +133,18 @@ class QRAMLowering(TransformationPass):
             built[node] = self.construction.from_query(op, **self.options).build()
         need = max(c.num_qubits - len(n.qargs) for n, c in built.items())
         new_dag = dag.copy_empty_like()
+        # dynamic-circuit kinds measure mid-circuit: one shared classical register for them
+        need_clbits = max(c.num_clbits for c in built.values())
+        mid_bits: list[Any] = []
+        if need_clbits:
+            taken = set(new_dag.cregs)
+            cname, csuffix = "qram_mbu", 0
+            while cname in taken:
+                csuffix += 1
+                cname = f"qram_mbu{csuffix}"
+            creg = ClassicalRegister(need_clbits, cname)
+            new_dag.add_creg(creg)
+            mid_bits = list(creg)
         ancillas: list[Any] = []
         if need:
             names = set(new_dag.qregs)
@@ -146,7 +160,10 @@ class QRAMLowering(TransformationPass):
                 circuit = built[node]
                 extra = circuit.num_qubits - len(node.qargs)
                 new_dag.compose(
-                    circuit_to_dag(circuit), qubits=[*node.qargs, *ancillas[:extra]], inplace=True
+                    circuit_to_dag(circuit),
+                    qubits=[*node.qargs, *ancillas[:extra]],
+                    clbits=mid_bits[: circuit.num_clbits],
+                    inplace=True,
                 )
             else:
                 new_dag.apply_operation_back(node.op, node.qargs, node.cargs, check=False)

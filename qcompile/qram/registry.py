@@ -10,6 +10,7 @@ from qcompile.qram.base import QRAMConstruction
 from qcompile.qram.bucket_brigade import BucketBrigadeQRAM
 from qcompile.qram.bucket_brigade_2q import BucketBrigade2QRAM
 from qcompile.qram.lean_bb import LeanBucketBrigadeQRAM
+from qcompile.qram.measured import QROMMeasured, SelectSwapMeasured
 from qcompile.qram.multiplexer import MultiplexerQRAM
 from qcompile.qram.oracle import OracleQRAM
 from qcompile.qram.qrom import QROM
@@ -28,6 +29,8 @@ CONSTRUCTIONS: Mapping[str, type[QRAMConstruction]] = MappingProxyType(
             SelectSwapQRAM,
             MultiplexerQRAM,
             OracleQRAM,
+            QROMMeasured,
+            SelectSwapMeasured,
         )
     }
 )

@@ -30,7 +30,13 @@ from qcompile.qram.base import (
     kickback_depth,
     passes_per_bit,
 )
-from qcompile.qram.qrom import unary_iteration, unary_iteration_counts, unary_iteration_depth
+from qcompile.qram.qrom import (
+    measurement_register,
+    unary_iteration,
+    unary_iteration_counts,
+    unary_iteration_depth,
+    unary_iteration_measurements,
+)
 from qcompile.qram.query import check_sizes
 
 __all__ = ["SelectSwapQRAM", "default_block_bits"]
@@ -41,11 +47,14 @@ def _check_block_bits(n: int, block_bits: int) -> None:
         raise ResourceError(f"block_bits must be an int in [0, n={n}], got {block_bits!r}")
 
 
-def _resources(n: int, b: int, mode: str, ones: int, k: int) -> QRAMResources:
+def _resources(
+    n: int, b: int, mode: str, ones: int, k: int, measured: bool = False
+) -> QRAMResources:
     big_k = 1 << k
     m = n - k
     passes = passes_per_bit(mode)
-    toffoli, iter_cx = unary_iteration_counts(m)
+    toffoli, iter_cx = unary_iteration_counts(m, measured)
+    mid = passes * unary_iteration_measurements(m) if measured else 0
     if m == 0:
         write_cx = 0
     elif mode == "bits":
@@ -61,7 +70,11 @@ def _resources(n: int, b: int, mode: str, ones: int, k: int) -> QRAMResources:
         swap=0,
         cx_count=passes * per_pass_cx,
         rotations=0 if mode == "bits" else passes * (1 << n) * b,
-        depth=kickback_depth(mode, 2 * b * (big_k - 1) + unary_iteration_depth(m, big_k * b)),
+        depth=kickback_depth(
+            mode, 2 * b * (big_k - 1) + unary_iteration_depth(m, big_k * b, measured)
+        ),
+        measurements=mid,
+        feed_forward=mid,
     )
 
 
@@ -131,7 +144,7 @@ class SelectSwapQRAM(QRAMConstruction):
         k = options.get("block_bits")
         k = default_block_bits(n, b, mode) if k is None else k
         _check_block_bits(n, k)
-        return _resources(n, b, mode, ones, k)
+        return _resources(n, b, mode, ones, k, cls.dynamic)
 
     def build(self) -> QuantumCircuit:
         """The select-swap circuit (see the class docstring for registers)."""
@@ -142,6 +155,7 @@ class SelectSwapQRAM(QRAMConstruction):
         block = list(regs["block"]) if "block" in regs else []
         slots = [target] + [block[(s - 1) * b : s * b] for s in range(1, 1 << k)]
         unary = list(regs["unary"]) if "unary" in regs else []
+        clbits = measurement_register(qc, len(unary)) if self.dynamic else None
 
         def swap_network(circ: QuantumCircuit, inverse: bool) -> None:
             # Forward: the word in slot l moves to slot 0 (bit r set: slots s + 2^r -> s).
@@ -171,7 +185,8 @@ class SelectSwapQRAM(QRAMConstruction):
                         else:
                             c.cp(phase, flag, qubit)
 
-            unary_iteration(circ, [address[q] for q in reversed(range(k, n))], unary, leaf)
+            high = [address[q] for q in reversed(range(k, n))]
+            unary_iteration(circ, high, unary, leaf, clbits)
             swap_network(circ, inverse=False)
 
         apply_words_by_kickback(qc, self.words, target, phase_pass)

@@ -5,8 +5,10 @@ executor, shots or precision, where the parameter values come from); the job sto
 the record's ``spec`` (:meth:`RunRequest.to_spec`), so ``qrun result`` resumes an unfinished
 request from the stored spec (:meth:`RunRequest.from_spec`) rather than from rebuilt command-line
 flags. :func:`run_artifact` loads the artifact (:meth:`qcompile.artifact.Artifact.load`), builds
-its PUBs, runs them through the job store and, for a run that is not ideal, runs (or recalls)
-the ideal one too and measures the distance (:mod:`runtime.execution.compare`).
+its PUBs, runs them through the job store and, for a run that is not ideal, measures the distance
+to the ideal result (:mod:`runtime.execution.compare`): for counts, to the circuit's exact
+distribution, with the shot-noise floor beside it; for expectation values (or a circuit whose
+distribution no statevector gives), to the ideal Aer run, which it runs or recalls.
 
 Module import is light: numpy, qiskit and the executors load when a request runs.
 """
@@ -21,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from hardware_profiles.errors import CircuitInputError, JobError, ProfileError, one_line
+from runtime.execution.mitigation import MitigationOptions
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,11 +40,14 @@ if TYPE_CHECKING:
     )
     from runtime.execution.jobstore import JobStore
 
-__all__ = ["MODES", "RunOutcome", "RunRequest", "make_executor", "run_artifact"]
+__all__ = ["EXECUTION_MODES", "MODES", "RunOutcome", "RunRequest", "make_executor", "run_artifact"]
 
 MODES = ("ideal", "noisy", "ibm", "local-ibm")
 """Where a request runs: Aer without noise, Aer with the profile's noise, IBM Quantum, or an
 IBM fake backend locally."""
+
+EXECUTION_MODES = ("job", "batch", "session")
+"""How IBM Quantum runs the jobs: one by one, as a batch, or in a dedicated session."""
 
 Command = Literal["sample", "estimate"]
 
@@ -62,10 +68,17 @@ class RunRequest:
         precision: target precision (``estimate``). Defaults to None (executor's).
         parameters: a ``.json`` or ``.npy`` file of parameter values. Defaults to None.
         random_parameters: seed of uniform values in ``[0, 2π)``. Defaults to None.
+        execution_mode: ``job``, ``batch`` or ``session`` (``ibm`` only). Defaults to ``job``.
+        instance: IBM Cloud instance, CRN or name (``ibm`` only). Defaults to None
+            (``$QISKIT_IBM_INSTANCE`` or the saved account's).
+        channel: ``ibm_quantum_platform`` or ``ibm_cloud`` (``ibm`` only). Defaults to None
+            (``$QISKIT_IBM_CHANNEL`` or the saved account's).
+        mitigation: error suppression and mitigation (Aer applies it locally; see aer.py).
+            Defaults to none asked (each executor's defaults).
 
     Raises:
-        JobError: an unknown command or mode, a mode without its backend, or a shot count,
-            precision or noise scale out of range.
+        JobError: an unknown command or mode, a mode without its backend, a shot count,
+            precision or noise scale out of range, or an option the mode cannot honour.
     """
 
     command: Command
@@ -79,6 +92,10 @@ class RunRequest:
     precision: float | None = None
     parameters: str | None = None
     random_parameters: int | None = None
+    execution_mode: str = "job"
+    instance: str | None = None
+    channel: str | None = None
+    mitigation: MitigationOptions = field(default_factory=MitigationOptions)
 
     def __post_init__(self) -> None:
         if self.command not in ("sample", "estimate"):
@@ -93,6 +110,25 @@ class RunRequest:
             raise JobError("--precision must be positive")
         if self.noise_scale < 0:
             raise JobError("--noise-scale must be non-negative")
+        if self.execution_mode not in EXECUTION_MODES:
+            raise JobError(
+                f"--mode must be one of {', '.join(EXECUTION_MODES)}, got {self.execution_mode!r}"
+            )
+        if self.mode != "ibm":
+            given = [
+                flag
+                for flag, value in (
+                    ("--mode", self.execution_mode != "job"),
+                    ("--instance", self.instance is not None),
+                    ("--channel", self.channel is not None),
+                )
+                if value
+            ]
+            if given:
+                raise JobError(f"{', '.join(given)}: for --ibm runs only")
+        self.mitigation.check_kind(self.command)
+        if self.mode in ("ideal", "noisy"):
+            self.mitigation.check_aer()
 
     def to_spec(self) -> dict[str, Any]:
         """The request as plain JSON data (the job store's ``spec``)."""
@@ -108,6 +144,10 @@ class RunRequest:
             "precision": self.precision,
             "parameters": self.parameters,
             "random_parameters": self.random_parameters,
+            "execution_mode": self.execution_mode,
+            "instance": self.instance,
+            "channel": self.channel,
+            "mitigation": self.mitigation.to_dict(),
         }
 
     @classmethod
@@ -120,12 +160,22 @@ class RunRequest:
         if "command" not in spec or "artifact" not in spec:
             raise JobError("the stored request was not made by qrun")
         known = {name for name in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in spec.items() if k in known})
+        fields = {k: v for k, v in spec.items() if k in known and v is not None}
+        fields["mitigation"] = MitigationOptions.from_dict(spec.get("mitigation"))
+        return cls(**fields)
 
     @property
     def ideal(self) -> RunRequest:
-        """The same request on the ideal simulator."""
-        return replace(self, mode="ideal", backend=None)
+        """The same request on the ideal simulator (no IBM settings, no mitigation)."""
+        return replace(
+            self,
+            mode="ideal",
+            backend=None,
+            execution_mode="job",
+            instance=None,
+            channel=None,
+            mitigation=MitigationOptions(),
+        )
 
     def parameter_values(self, num_parameters: int) -> np.ndarray:
         """The parameter values this request asks for, for a circuit with ``num_parameters``.
@@ -198,9 +248,10 @@ class RunOutcome:
         executor: the executor's name.
         profile: the profile's name.
         result: the result (fresh or from the store).
-        ideal_key: the ideal run's key, for a run that is not ideal.
-        distance: :func:`~runtime.execution.compare.distance_to_ideal`, for a run that is not
-            ideal.
+        ideal_key: the ideal Aer run's key, for a run that is not ideal and was compared with
+            one (expectation values; counts of a circuit without an exact distribution).
+        distance: :func:`~runtime.execution.compare.distance_to_exact` (counts) or
+            :func:`~runtime.execution.compare.distance_to_ideal`, for a run that is not ideal.
     """
 
     request: RunRequest
@@ -219,8 +270,15 @@ def make_executor(
     backend: str | None = None,
     noise_scale: float = 1.0,
     seed: int | None = None,
+    execution_mode: str = "job",
+    instance: str | None = None,
+    channel: str | None = None,
+    mitigation: MitigationOptions | None = None,
 ) -> Executor:
     """The executor for a mode: ``ideal``, ``noisy``, ``ibm`` or ``local-ibm``.
+
+    ``execution_mode``, ``instance`` and ``channel`` are for ``ibm``; ``mitigation`` for every
+    mode (Aer applies it locally and refuses, in one line, what it cannot honour).
 
     Raises:
         JobError: the executor's module is not installed, or the settings do not fit it.
@@ -229,14 +287,28 @@ def make_executor(
         if mode in ("ideal", "noisy"):
             from runtime.execution.aer import AerExecutor
 
-            return AerExecutor(profile, noisy=mode == "noisy", noise_scale=noise_scale, seed=seed)
+            return AerExecutor(
+                profile,
+                noisy=mode == "noisy",
+                noise_scale=noise_scale,
+                seed=seed,
+                mitigation=mitigation,
+            )
         from runtime.execution.ibm import IBMExecutor
 
         if backend is None:
             raise JobError(f"the {mode} executor needs a backend name")
         if mode == "local-ibm":
-            return IBMExecutor.local(backend, seed=seed, noise_scale=noise_scale)
-        return IBMExecutor(backend)
+            return IBMExecutor.local(
+                backend, seed=seed, noise_scale=noise_scale, mitigation=mitigation
+            )
+        return IBMExecutor(
+            backend,
+            mode=execution_mode,  # type: ignore[arg-type]
+            mitigation=mitigation,
+            instance=instance,
+            channel=channel,
+        )
     except ImportError as exc:
         raise JobError(f"the {mode} executor is not available ({exc})") from None
     except TypeError as exc:
@@ -332,6 +404,8 @@ def run_artifact(
     artifact = Artifact.load(request.artifact)
     profile = _resolve_profile(request.profile, artifact)
     _check_device(request, profile)
+    if request.mode == "ibm" and request.backend == "least_busy":
+        request = replace(request, backend=_least_busy(request, artifact.circuit, progress))
     request = _resolved(request, artifact, profile)
     values = request.parameter_values(artifact.circuit.num_parameters)
     pubs: list[SamplerPub] | list[EstimatorPub]
@@ -348,6 +422,36 @@ def run_artifact(
         return _run_pubs(opened, request, profile, artifact, pubs, force, progress)
 
 
+def _least_busy(
+    request: RunRequest, circuit: QuantumCircuit, progress: Callable[[str], None] | None
+) -> str:
+    """The least busy IBM backend that runs ``circuit`` as compiled.
+
+    The name goes into the stored spec, so a resumed request goes to the same backend.
+    """
+    from runtime.execution.ibm import connect_service, least_busy_backend
+
+    service = connect_service(request.channel, request.instance)
+    name = least_busy_backend(service, circuit)
+    if progress is not None:
+        progress(f"least busy backend that runs the circuit: {name}")
+    return name
+
+
+def _exact_distributions(
+    pubs: Sequence[SamplerPub],
+) -> list[list[dict[str, float]]] | None:
+    from runtime.execution.compare import exact_probabilities
+
+    exact = []
+    for pub in pubs:
+        distributions = exact_probabilities(pub.circuit, pub.parameter_values)
+        if distributions is None:
+            return None
+        exact.append(distributions)
+    return exact
+
+
 def _run_pubs(
     store: JobStore,
     request: RunRequest,
@@ -357,7 +461,8 @@ def _run_pubs(
     force: bool,
     progress: Callable[[str], None] | None,
 ) -> RunOutcome:
-    from runtime.execution.compare import distance_to_ideal
+    from runtime.execution.compare import distance_to_exact, distance_to_ideal
+    from runtime.execution.executor import SampleResult
     from runtime.execution.jobstore import run_request
 
     def execute(run: RunRequest) -> tuple[str, str, SampleResult | EstimateResult]:
@@ -368,6 +473,10 @@ def _run_pubs(
             backend=run.backend,
             noise_scale=run.noise_scale,
             seed=run.seed,
+            execution_mode=run.execution_mode,
+            instance=run.instance,
+            channel=run.channel,
+            mitigation=run.mitigation,
         )
         _check_isa(run.mode, executor, artifact.circuit, profile)
         noise_scale = run.noise_scale if run.mode in ("noisy", "local-ibm") else None
@@ -395,6 +504,11 @@ def _run_pubs(
     key, name, result = execute(request)
     if request.mode == "ideal":
         return RunOutcome(request, key, name, profile.name, result)
+    if isinstance(result, SampleResult):
+        exact = _exact_distributions(pubs)  # type: ignore[arg-type]
+        if exact is not None:
+            distance = distance_to_exact(result, exact)
+            return RunOutcome(request, key, name, profile.name, result, None, distance)
     ideal_key, _, ideal = execute(request.ideal)
     distance = distance_to_ideal(result, ideal)
     return RunOutcome(request, key, name, profile.name, result, ideal_key, distance)

@@ -57,25 +57,23 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-import qiskit
+from typing import TYPE_CHECKING, Any
 
 from hardware_profiles.errors import JobError
-from hardware_profiles.profile import DeviceProfile
 from runtime.execution.claims import LEASE_SECONDS, LeaseKeeper, claimant_alive, claimant_id
-from runtime.execution.executor import (
-    EstimateResult,
-    EstimatorPub,
-    Executor,
-    JobHandle,
-    RequestKind,
-    SampleResult,
-    SamplerPub,
-)
-from runtime.execution.requests import request_key
 from runtime.execution.secrets import redact_secrets, redacted_line
+
+if TYPE_CHECKING:  # imported on use: listing the store (``qrun jobs``) loads neither
+    from hardware_profiles.profile import DeviceProfile
+    from runtime.execution.executor import (
+        EstimateResult,
+        EstimatorPub,
+        Executor,
+        JobHandle,
+        RequestKind,
+        SampleResult,
+        SamplerPub,
+    )
 
 __all__ = [
     "DONE",
@@ -321,6 +319,17 @@ class JobStore:
         Raises:
             JobError: none matches, or a prefix matches several.
         """
+        record = self.lookup(key_or_job_id)
+        if record is None:
+            raise JobError(f"{key_or_job_id.strip()}: no such request key or job id in {self.path}")
+        return record
+
+    def lookup(self, key_or_job_id: str) -> JobRecord | None:
+        """Like :meth:`find`, but None when nothing matches.
+
+        Raises:
+            JobError: a prefix matches several requests.
+        """
         ident = key_or_job_id.strip()
         rows = self._execute(
             "SELECT * FROM requests WHERE key = ? OR job_id = ? ORDER BY updated DESC",
@@ -333,7 +342,7 @@ class JobStore:
             if len(rows) > 1:
                 raise JobError(f"{ident}: matches {len(rows)} requests; give more of the key")
         if not rows:
-            raise JobError(f"{ident}: no such request key or job id in {self.path}")
+            return None
         return self._record(rows[0])
 
     def records(self, limit: int | None = None) -> list[JobRecord]:
@@ -362,6 +371,8 @@ class JobStore:
         ``claimed_by`` (a :func:`claimant_id`) claims the request for that process, with a
         lease of :data:`LEASE_SECONDS`; None leaves it unclaimed.
         """
+        from hardware_profiles.profile import DeviceProfile
+
         now = _now()
         lease_until = time.time() + LEASE_SECONDS if claimed_by is not None else None
         name, digest = (
@@ -392,7 +403,7 @@ class JobStore:
                 shots,
                 precision,
                 redact_secrets(artifact) if artifact is not None else None,
-                qiskit.__version__,
+                _qiskit_version(),
                 redact_secrets(_stored_json(dict(spec or {}))),
                 now,
                 now,
@@ -432,7 +443,15 @@ class JobStore:
         self._update(key, status=ERROR, error=message, failed_in=failed_in)
 
 
+def _qiskit_version() -> str:
+    import qiskit
+
+    return str(qiskit.__version__)
+
+
 def _plain(value: Any) -> Any:
+    import numpy as np
+
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, np.generic):
@@ -442,6 +461,8 @@ def _plain(value: Any) -> Any:
 
 def result_to_json(result: SampleResult | EstimateResult) -> dict[str, Any]:
     """The result's ``to_dict()``, its metadata made JSON-safe (anything exotic as text)."""
+    from runtime.execution.executor import EstimateResult, SampleResult
+
     if not isinstance(result, (SampleResult, EstimateResult)):
         raise JobError(
             f"executor returned {type(result).__name__}, not a SampleResult/EstimateResult"
@@ -457,6 +478,8 @@ def result_from_json(doc: Mapping[str, Any]) -> SampleResult | EstimateResult:
     Raises:
         JobError: the stored document is not a result (a damaged or hand-edited store).
     """
+    from runtime.execution.executor import EstimateResult, SampleResult
+
     try:
         if not isinstance(doc, Mapping):
             raise TypeError(f"a {type(doc).__name__}, not an object")
@@ -573,6 +596,8 @@ def run_request(
     """
     if kind not in ("sample", "estimate"):
         raise JobError(f"unknown request kind {kind!r} (sample or estimate)")
+    from runtime.execution.requests import request_key
+
     fingerprint = {"name": executor.name, **executor.fingerprint()}
     key = request_key(
         kind,

@@ -45,10 +45,10 @@ import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
-from qiskit.circuit import Instruction, QuantumCircuit
+from qiskit.circuit import CircuitInstruction, IfElseOp, Instruction, QuantumCircuit, Qubit
 
 from hardware_profiles.errors import CircuitInputError, ResourceError
 
@@ -57,6 +57,7 @@ __all__ = [
     "PauliNoise",
     "TrajectoryResult",
     "aer_noisy_circuit",
+    "aer_readout_noise",
     "monomial_form",
     "qram_input",
     "qram_kept_qubits",
@@ -79,14 +80,17 @@ class PauliNoise:
         two_qubit: Depolarizing probability per CX of a multi-qubit gate's lowering.
             Defaults to 0.
         idle: Depolarizing probability per idle qubit per layer. Defaults to 0 (no idle noise).
+        readout: Probability that a mid-circuit measurement reports the wrong bit (the
+            dynamic-circuit QRAMs' measured uncompute). Defaults to 0.
     """
 
     one_qubit: float = 0.0
     two_qubit: float = 0.0
     idle: float = 0.0
+    readout: float = 0.0
 
     def __post_init__(self) -> None:
-        for name in ("one_qubit", "two_qubit", "idle"):
+        for name in ("one_qubit", "two_qubit", "idle", "readout"):
             value = getattr(self, name)
             if not (isinstance(value, int | float) and 0.0 <= value <= 1.0):
                 raise ResourceError(f"noise {name} must be a probability in [0, 1], got {value!r}")
@@ -106,7 +110,7 @@ class PauliNoise:
         """
         if not (math.isfinite(scale) and scale >= 0):
             raise ResourceError(f"noise scale must be a finite number >= 0, got {scale!r}")
-        e1, e2, t2q, t2 = _profile_medians(profile)
+        e1, e2, t2q, t2, ero = _profile_medians(profile)
         p_idle = 0.0
         if idle:
             if t2q is None or t2 is None:
@@ -114,7 +118,8 @@ class PauliNoise:
 
                 raise ProfileError(f"profile {profile!r} has no 2q duration or T2 for idle noise")
             p_idle = min(1.0, scale * (1.0 - math.exp(-t2q / t2)))
-        return cls(min(1.0, scale * e1), min(1.0, scale * e2), p_idle)
+        readout = min(1.0, scale * ero) if ero is not None else 0.0
+        return cls(min(1.0, scale * e1), min(1.0, scale * e2), p_idle, readout)
 
     def gate_error(self, num_qubits: int, cx_cost: int) -> float:
         """Probability of a (non-identity) Pauli error after one gate."""
@@ -124,14 +129,22 @@ class PauliNoise:
 
 
 @functools.cache
-def _profile_medians(profile: str) -> tuple[float, float, float | None, float | None]:
+def _profile_medians(
+    profile: str,
+) -> tuple[float, float, float | None, float | None, float | None]:
     from hardware_profiles import load_profile, profile_medians
     from hardware_profiles.errors import ProfileError
 
     medians = profile_medians(load_profile(profile))
     if medians.error_1q is None or medians.error_2q is None:
         raise ProfileError(f"profile {profile!r} has no median gate errors")
-    return medians.error_1q, medians.error_2q, medians.duration_2q, medians.t2
+    return (
+        medians.error_1q,
+        medians.error_2q,
+        medians.duration_2q,
+        medians.t2,
+        medians.error_readout,
+    )
 
 
 @dataclass(frozen=True)
@@ -300,7 +313,10 @@ def aer_noisy_circuit(circuit: QuantumCircuit, noise: PauliNoise) -> QuantumCirc
 
     Every gate becomes its :class:`~qiskit.circuit.library.UnitaryGate` followed by the
     depolarizing channel the trajectories sample after it, so Aer's density-matrix or
-    statevector simulators give the reference these trajectories are checked against.
+    statevector simulators give the reference these trajectories are checked against. A
+    measured uncompute keeps its measurement and feed-forward block, with the channels the
+    trajectories sample (before the ``H``; after the fix-up's gates, inside the block); its
+    readout error is :func:`aer_readout_noise`, a noise model to run the circuit with.
 
     Raises:
         CircuitInputError: If ``noise`` has idle errors (they depend on the layering, which
@@ -311,9 +327,30 @@ def aer_noisy_circuit(circuit: QuantumCircuit, noise: PauliNoise) -> QuantumCirc
 
     if noise.idle:
         raise CircuitInputError("aer_noisy_circuit covers gate errors only, not idle noise")
-    noisy = QuantumCircuit(circuit.num_qubits)
-    for inst in circuit.data:
+    noisy = QuantumCircuit(circuit.num_qubits, circuit.num_clbits)
+    data = circuit.data
+    i = -1
+    while i + 1 < len(data):
+        i += 1
+        inst = data[i]
         if inst.operation.name in _SKIPPED:
+            continue
+        measured = _measured_uncompute(circuit, data, i) if inst.operation.name == "h" else None
+        if measured is not None:
+            anc, flag, a = measured
+            bit = circuit.find_bit(data[i + 1].clbits[0]).index
+            if noise.one_qubit > 0:
+                noisy.append(_depolarizing(1, noise.one_qubit), [anc])
+            noisy.h(anc)
+            noisy.measure(anc, bit)
+            with noisy.if_test((noisy.clbits[bit], 1)):
+                noisy.cz(flag, a)
+                if noise.gate_error(2, 1) > 0:
+                    noisy.append(_depolarizing(2, noise.gate_error(2, 1)), [flag, a])
+                noisy.x(anc)
+                if noise.one_qubit > 0:
+                    noisy.append(_depolarizing(1, noise.one_qubit), [anc])
+            i += 2
             continue
         qubits = [circuit.find_bit(q).index for q in inst.qubits]
         noisy.append(UnitaryGate(Operator(inst.operation)), qubits)
@@ -321,6 +358,17 @@ def aer_noisy_circuit(circuit: QuantumCircuit, noise: PauliNoise) -> QuantumCirc
         if p > 0:
             noisy.append(_depolarizing(len(qubits), p), qubits)
     return noisy
+
+
+def aer_readout_noise(noise: PauliNoise) -> Any:
+    """An Aer ``NoiseModel`` flipping every measurement's reported bit with ``noise.readout``."""
+    from qiskit_aer.noise import NoiseModel, ReadoutError
+
+    model = NoiseModel()
+    p = noise.readout
+    if p > 0:
+        model.add_all_qubit_readout_error(ReadoutError([[1 - p, p], [p, 1 - p]]))
+    return model
 
 
 def _depolarizing(k: int, p: float) -> Instruction:
@@ -342,16 +390,85 @@ class _Step:
     error: float
 
 
-def _compile(circuit: QuantumCircuit, noise: PauliNoise) -> list[_Step]:
-    steps: list[_Step] = []
+@dataclass(frozen=True)
+class _Measured:
+    """A measured uncompute: ``H(anc)``, measure, ``if m: CZ(flag, a); X(anc)`` (Gidney).
+
+    ``anc`` holds ``flag AND a`` in every ideal branch. The outcome ``m`` is uniformly random
+    whatever the branch, so each trajectory draws it (and a readout flip ``r``) up front:
+    the branch phase gains ``pi m anc``, the reported bit ``m ^ r`` decides the fix-up, and
+    the ancilla ends in ``|r>``.
+    """
+
+    qubits: tuple[int, int, int]  # (anc, flag, a)
+    error: float  # depolarizing on anc before the measurement (the H)
+    fix_error: float  # depolarizing on (flag, a) when the fix-up CZ runs
+    x_error: float  # depolarizing on anc when the fix-up X runs
+
+
+_AnyStep = _Step | _Measured
+
+
+def _measured_uncompute(
+    circuit: QuantumCircuit, data: Sequence[CircuitInstruction], i: int
+) -> tuple[int, int, int] | None:
+    """``(anc, flag, a)`` when ``data[i:i+3]`` is ``h``, ``measure``, ``if (bit) {cz; x}``."""
+    if i + 2 >= len(data):
+        return None
+    h, meas, cond = data[i], data[i + 1], data[i + 2]
+    names = (h.operation.name, meas.operation.name, cond.operation.name)
+    if names != ("h", "measure", "if_else") or meas.qubits != h.qubits:
+        return None
+    op = cond.operation
+    assert isinstance(op, IfElseOp)
+    bit, value = op.condition
+    body = op.blocks[0]
+    if len(op.blocks) > 1 or bit != meas.clbits[0] or value not in (1, True):
+        return None
+    if [inst.operation.name for inst in body.data] != ["cz", "x"]:
+        return None
+
+    def outer(q: Qubit) -> int:
+        return circuit.find_bit(cond.qubits[body.find_bit(q).index]).index
+
+    anc = circuit.find_bit(h.qubits[0]).index
+    cz, x = body.data
+    if outer(x.qubits[0]) != anc:
+        return None
+    return anc, outer(cz.qubits[0]), outer(cz.qubits[1])
+
+
+def _compile(circuit: QuantumCircuit, noise: PauliNoise) -> list[_AnyStep]:
+    steps: list[_AnyStep] = []
     # Custom gates: one matrix per gate object. The dict holds the object itself, so its id
     # cannot be reused by a later (temporary) operation while we compile.
     local: dict[int, tuple[Instruction, _Monomial]] = {}
     costs: dict[tuple[object, ...], int] = {}
-    for inst in circuit.data:
+    data = circuit.data
+    i = -1
+    while i + 1 < len(data):
+        i += 1
+        inst = data[i]
         op = inst.operation
         if op.name in _SKIPPED:
             continue
+        measured = _measured_uncompute(circuit, data, i) if op.name == "h" else None
+        if measured is not None:
+            steps.append(
+                _Measured(
+                    qubits=measured,
+                    error=noise.one_qubit,
+                    fix_error=noise.gate_error(2, 1),
+                    x_error=noise.one_qubit,
+                )
+            )
+            i += 2
+            continue
+        if op.name == "if_else":
+            raise CircuitInputError(
+                "trajectories follow feed-forward only as a measured uncompute "
+                "(h, measure, if (bit) {cz; x})"
+            )
         qubits = tuple(circuit.find_bit(q).index for q in inst.qubits)
         key = _cache_key(op)
         if key is not None:
@@ -384,7 +501,7 @@ def _compile(circuit: QuantumCircuit, noise: PauliNoise) -> list[_Step]:
 
 
 def _idle_slots(
-    steps: Sequence[_Step], num_qubits: int
+    steps: Sequence[_AnyStep], num_qubits: int
 ) -> tuple[int, list[np.ndarray], list[np.ndarray], np.ndarray]:
     """ASAP layers; per qubit the busy layers and the step index of each busy layer."""
     last = np.zeros(num_qubits, dtype=np.int64)
@@ -405,17 +522,28 @@ def _idle_slots(
 def _trajectory_events(
     t: int,
     seed: int,
-    steps: Sequence[_Step],
+    steps: Sequence[_AnyStep],
     errors: np.ndarray,
     noise: PauliNoise,
     idle: tuple[int, list[np.ndarray], list[np.ndarray], np.ndarray] | None,
+    measured: Sequence[int] = (),
 ) -> list[tuple[int, int, int, int]]:
-    """Events ``(position, qubit, x, z)`` for trajectory ``t``: apply before step ``position``."""
+    """Events ``(position, qubit, x, z)`` for trajectory ``t``: apply before step ``position``.
+
+    A measured-uncompute step ``g`` gets the event ``(g, -1, m, r)``: its outcome and readout
+    flip (drawn after every other error of the trajectory, so circuits without such steps
+    draw exactly what they did before).
+    """
     rng = np.random.default_rng([seed, t])
     events: list[tuple[int, int, int, int]] = []
     hit = np.flatnonzero(rng.random(len(steps)) < errors)
     for g in hit.tolist():
-        qubits = steps[g].qubits
+        step = steps[g]
+        if isinstance(step, _Measured):  # the H's error, before the measurement
+            pauli = int(rng.integers(1, 4))
+            events.append((int(g), step.qubits[0], pauli & 1, pauli >> 1))
+            continue
+        qubits = step.qubits
         pauli = int(rng.integers(1, 4 ** len(qubits)))
         for j, q in enumerate(qubits):
             x, z = (pauli >> (2 * j)) & 1, (pauli >> (2 * j + 1)) & 1
@@ -438,12 +566,29 @@ def _trajectory_events(
                 position = int(where[q][nxt]) if nxt < len(b) else len(steps)
                 pauli = int(rng.integers(1, 4))
                 events.append((position, q, pauli & 1, pauli >> 1))
+    for g in measured:
+        step = steps[g]
+        assert isinstance(step, _Measured)
+        m = int(rng.integers(2))
+        r = int(rng.random() < noise.readout)
+        events.append((g, -1, m, r))
+        if m ^ r:  # the fix-up runs, with its gates' errors
+            anc, flag, a = step.qubits
+            if rng.random() < step.fix_error:
+                pauli = int(rng.integers(1, 16))
+                for j, q in enumerate((flag, a)):
+                    x, z = (pauli >> (2 * j)) & 1, (pauli >> (2 * j + 1)) & 1
+                    if x or z:
+                        events.append((g + 1, q, x, z))
+            if rng.random() < step.x_error:
+                pauli = int(rng.integers(1, 4))
+                events.append((g + 1, anc, pauli & 1, pauli >> 1))
     events.sort()
     return events
 
 
 def _run_batch(
-    steps: Sequence[_Step],
+    steps: Sequence[_AnyStep],
     init: np.ndarray,
     batch_events: Sequence[list[tuple[int, int, int, int]]],
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -456,12 +601,18 @@ def _run_batch(
         (pos, t, q, x, z) for t, events in enumerate(batch_events) for pos, q, x, z in events
     )
     cursor = 0
+    outcome = np.zeros(batch * b, dtype=np.uint8)  # m of the next measured step, per column
+    flip = np.zeros(batch * b, dtype=np.uint8)  # its readout flip r
 
     def apply_events(upto: int) -> None:
         nonlocal cursor
         while cursor < len(flat) and flat[cursor][0] <= upto:
             _, t, q, x, z = flat[cursor]
             cols = slice(t * b, (t + 1) * b)
+            if q < 0:
+                outcome[cols], flip[cols] = x, z
+                cursor += 1
+                continue
             if z:
                 phase[cols] += np.pi * state[q, cols]
             if x:
@@ -470,6 +621,14 @@ def _run_batch(
 
     for g, step in enumerate(steps):
         apply_events(g)
+        if isinstance(step, _Measured):
+            anc, flag, a = step.qubits
+            phase += np.pi * (outcome & state[anc])
+            phase += np.pi * ((outcome ^ flip) & state[flag] & state[a])
+            state[anc] = flip
+            outcome[:] = 0
+            flip[:] = 0
+            continue
         qs = step.qubits
         idx = state[qs[0]].copy() if len(qs) > 1 else state[qs[0]]
         for j in range(1, len(qs)):
@@ -524,7 +683,8 @@ def simulate_trajectories(
     state they land on and ``F = sum_groups |sum_branches conj(psi(kept)) a|**2``, exactly.
 
     Args:
-        circuit: A circuit of monomial gates (bound parameters, no measurements).
+        circuit: A circuit of monomial gates (bound parameters), and measured uncomputes
+            (``h``, ``measure``, ``if (bit) {cz; x}``, as the dynamic-circuit QRAMs build).
         initial: The input superposition of basis states.
         noise: The Pauli noise model.
         trajectories: Noisy trajectories to sample. Defaults to 1000.
@@ -567,14 +727,16 @@ def simulate_trajectories(
         raise ResourceError("branch hash collision; cannot match branches")
     idle = _idle_slots(steps, nq) if noise.idle > 0 else None
     errors = np.array([s.error for s in steps])
+    measured = [g for g, s in enumerate(steps) if isinstance(s, _Measured)]
     per_batch = max(1, batch_bytes // max(1, nq * nb + 24 * nb))
     fidelities = [1.0] * trajectories  # an error-free trajectory is the ideal run, exactly
     for start in range(0, trajectories, per_batch):
         events = [
-            (t, _trajectory_events(t, seed, steps, errors, noise, idle))
+            (t, _trajectory_events(t, seed, steps, errors, noise, idle, measured))
             for t in range(start, min(trajectories, start + per_batch))
         ]
-        events = [(t, ev) for t, ev in events if ev]
+        # outcomes alone (no error, no readout flip) leave the ideal run, exactly
+        events = [(t, ev) for t, ev in events if any(e[1] >= 0 or e[3] for e in ev)]
         if not events:
             continue
         state, phase = _run_batch(steps, init, [ev for _, ev in events])

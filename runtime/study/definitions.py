@@ -307,8 +307,105 @@ QLACI_CONTEXT = StudySpec(
     ),
 )
 
+# -- frontier -------------------------------------------------------------------------------
+
+MAX_FRONTIER_SIZE = {"qram": 1 << 12, "qlaci": 64}
+"""Largest ``N`` a frontier scan may reach per target (QLACI: exact density matrix)."""
+
+
+def _check_frontier(p: Mapping[str, Scalar]) -> None:
+    from qcompile.qram.measured import DYNAMIC_KINDS
+    from qcompile.qram.registry import CONSTRUCTIONS
+    from runtime.study.frontier import MITIGATIONS
+
+    target = p["target"]
+    if target not in MAX_FRONTIER_SIZE:
+        raise ResourceError(f"frontier target must be qram or qlaci, got {target!r}")
+    kinds = [k for k in CONSTRUCTIONS if k != "oracle"]
+    if target == "qlaci":
+        kinds = ["reference", *(k for k in kinds if k not in DYNAMIC_KINDS)]
+    if p["kind"] not in kinds:
+        raise ResourceError(
+            f"QRAM kind {p['kind']!r} is not available for the {target} frontier "
+            f"({', '.join(kinds)})"
+        )
+    if p["mitigation"] not in MITIGATIONS:
+        raise ResourceError(
+            f"mitigation must be one of {', '.join(MITIGATIONS)}, got {p['mitigation']!r}"
+        )
+    _check_power_of_two("max_size", p["max_size"], MAX_FRONTIER_SIZE[str(target)])
+    if not (isinstance(p["noise_scale"], float) and p["noise_scale"] >= 0):
+        raise ResourceError(f"noise scale must be >= 0, got {p['noise_scale']!r}")
+    if not (isinstance(p["trajectories"], int) and p["trajectories"] >= 1):
+        raise ResourceError(f"trajectories must be >= 1, got {p['trajectories']!r}")
+    _check_profile(p["profile"])
+
+
+def _run_frontier(p: Mapping[str, Scalar]) -> dict[str, Scalar]:
+    from runtime.study.frontier import scan_frontier
+
+    usable, points = scan_frontier(
+        str(p["target"]),
+        str(p["kind"]),
+        str(p["profile"]),
+        float(p["noise_scale"]),
+        str(p["mitigation"]),
+        int(p["max_size"]),
+        int(p["trajectories"]),
+        int(p["seed"]),
+    )
+    at = next((q for q in points if q.size == usable), None)
+    return {
+        "usable_n": usable,
+        "value_at_usable": at.value if at else float("nan"),
+        "shots_at_usable": at.shots if at else float("nan"),
+        "first_failing_n": points[-1].size if points and not points[-1].usable else 0,
+        "scan": ";".join(f"{q.size}:{q.value:.4g}:{q.shots:.3g}" for q in points),
+    }
+
+
+FRONTIER = StudySpec(
+    name="frontier",
+    description="largest usable N per QRAM kind, noise level and mitigation setting",
+    axes=(
+        Axis("target", str, ("qram",), "qram (query fidelity) or qlaci (context) (--targets)"),
+        Axis(
+            "kind",
+            str,
+            ("bb-2q", "qrom", "qrom-mbu", "select-swap", "select-swap-mbu"),
+            "QRAM construction; reference for qlaci's multi-controlled lookups (--kinds)",
+        ),
+        Axis("profile", str, (DEFAULT_PROFILE, "eagle_r3"), "noise profile (--profiles)"),
+        Axis("noise_scale", float, (1.0, 0.3, 0.1, 0.03), "noise scale (--noise-scales)"),
+        Axis(
+            "mitigation",
+            str,
+            ("none", "dd", "dd+twirl+readout", "dd+twirl+readout+zne"),
+            "mitigation setting (--mitigations)",
+        ),
+        Axis("max_size", int, (1024,), "largest N scanned (--max-size)"),
+        Axis("trajectories", int, (200,), "trajectories per noise factor, qram (--trajectories)"),
+        Axis("seed", int, (0,), "seed of words, data, errors (--seed)"),
+    ),
+    results=("usable_n", "value_at_usable", "shots_at_usable", "first_failing_n", "scan"),
+    run=_run_frontier,
+    check=_check_frontier,
+    notes=(
+        "Usable: QRAM query fidelity estimate >= 0.5, QLACI context relative error <= 0.3, "
+        "each at most 1e7 shots for a 0.05 statistical error (scan: N:value:shots); a "
+        "usable N equal to max_size means at least that. Settings that coincide draw on top "
+        "of each other. QRAM: "
+        "logical constructions (no routing) under the profile's median gate, idle and "
+        "mid-circuit readout errors by Pauli trajectories, read out through (1-e_ro)^(n+1); "
+        "there, DD and twirling have no coherent error to remove and change nothing. QLACI: "
+        "compiled, scheduled ISA circuit, exact density matrix on Aer with the profile's noise "
+        "model; DD, twirling (4 instances), readout correction and ZNE (folding 1, 3, 5) run "
+        "for real. See runtime/study/frontier.py."
+    ),
+)
+
 STUDIES: Mapping[str, StudySpec] = MappingProxyType(
-    {s.name: s for s in (QRAM_FIDELITY, QLACI_CONTEXT)}
+    {s.name: s for s in (QRAM_FIDELITY, QLACI_CONTEXT, FRONTIER)}
 )
 """Study name -> spec."""
 

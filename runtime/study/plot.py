@@ -6,9 +6,10 @@ No JavaScript, no network, no external files: the page opens offline in any brow
 ``qram-fidelity`` plots infidelity ``1 - F`` vs ``N`` per construction, one panel per
 profile, noise scale and idle setting; ``qlaci-context`` plots the context-vector error vs
 ``N`` per profile and QRAM lowering, one panel per noise scale, beside the ideal vector's norm
-(the error of an output the noise has wiped out). Each series' legend gives its
-log-log slope, a least-squares fit over its last four sizes (a power law keeps its slope;
-polylog growth flattens).
+(the error of an output the noise has wiped out); ``frontier`` plots the largest usable ``N``
+against the noise scale, one line per mitigation setting (best kind first, then each kind).
+Each series' legend of the first two gives its log-log slope, a least-squares fit over its
+last four sizes (a power law keeps its slope; polylog growth flattens).
 """
 
 from __future__ import annotations
@@ -59,7 +60,67 @@ def _f(row: Mapping[str, str], key: str) -> float:
         return float("nan")
 
 
+def _frontier_panels(rows: Sequence[Mapping[str, str]]) -> list[str]:
+    """Usable N vs noise scale, one line per mitigation setting.
+
+    The first panel of each (target, profile) takes the best kind at every point; the
+    others show one kind each.
+    """
+    best: dict[tuple[str, str], dict[str, dict[float, float]]] = defaultdict(
+        lambda: defaultdict(dict)
+    )
+    per_kind: dict[tuple[str, str, str], dict[str, list[Point]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for row in rows:
+        scale, usable = _f(row, "noise_scale"), _f(row, "usable_n")
+        key = (row.get("target", ""), row.get("profile", ""))
+        setting = row.get("mitigation", "")
+        seen = best[key][setting]
+        seen[scale] = max(seen.get(scale, 0.0), usable)
+        per_kind[(*key, row.get("kind", ""))][setting].append(Point(scale, usable))
+
+    def scales(key: tuple[str, str]) -> int:
+        return len({x for points in best[key].values() for x in points})
+
+    figures: list[tuple[str, dict[str, list[Point]]]] = []
+    # profiles swept over noise scales first: a single scale makes a one-point panel
+    for (target, profile), settings in sorted(best.items(), key=lambda i: (-scales(i[0]), i[0])):
+        best_series = {
+            name: [Point(x, y) for x, y in sorted(points.items())]
+            for name, points in settings.items()
+        }
+        figures.append((f"{target}, {profile}, best kind", best_series))
+    for (target, profile, kind), kind_settings in sorted(per_kind.items()):
+        if scales((target, profile)) < 2:
+            continue  # its points are in the best-kind panel and the table
+        kind_series = {
+            name: sorted(points, key=lambda p: p.x) for name, points in kind_settings.items()
+        }
+        figures.append((f"{target}, {profile}, {kind}", kind_series))
+    order = {"none": 0, "dd": 1, "dd+twirl+readout": 2, "dd+twirl+readout+zne": 3}
+    return [
+        loglog_svg(
+            LogLogPlot(
+                plot_id=f"frontier-{index}",
+                title=title,
+                xlabel="noise scale (x the profile's calibrated errors)",
+                ylabel="largest usable N",
+                series=tuple(
+                    Series(name, tuple(points))
+                    for name, points in sorted(series.items(), key=lambda i: order.get(i[0], 9))
+                ),
+                x_base=10,
+                size=(4.6, 3.4),
+            )
+        )
+        for index, (title, series) in enumerate(figures)
+    ]
+
+
 def _panels(spec: StudySpec, rows: Sequence[Mapping[str, str]]) -> list[str]:
+    if spec.name == "frontier":
+        return _frontier_panels(rows)
     panel_keys: tuple[str, ...]
     series_keys: tuple[str, ...]
     if spec.name == "qram-fidelity":

@@ -8,7 +8,6 @@ in the file is skipped, so running the same study again resumes it, and a driver
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,7 +59,8 @@ def run_study(
             at most the number of tasks to run. Ignored with ``scheduler``.
         scheduler: Address of a running Dask scheduler (``tcp://HOST:PORT``); None starts a
             local cluster. Defaults to None.
-        progress: Show a tqdm progress bar on stderr. Defaults to True.
+        progress: Show a progress bar on stderr when it is a terminal
+            (:func:`hardware_profiles.progress.progress_bar`). Defaults to True.
 
     Returns:
         Counts of what ran and what was skipped.
@@ -84,15 +84,10 @@ def run_study(
     run = StudyRun(store.path, len(unique), len(unique) - len(todo), len(todo))
     if not todo:
         return run
-    from tqdm import tqdm
+    from hardware_profiles.progress import progress_bar
 
-    bar = tqdm(
-        total=len(unique),
-        initial=run.skipped,
-        desc=spec.name,
-        unit="task",
-        file=sys.stderr,
-        disable=not progress,
+    bar = progress_bar(
+        spec.name, total=len(unique), quiet=not progress, unit="task", initial=run.skipped
     )
     try:
         with _DaskClient(scheduler, workers or min(os.cpu_count() or 1, len(todo))) as client:

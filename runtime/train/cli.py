@@ -41,7 +41,20 @@ def add_train_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser
     parser.add_argument(
         "--profile",
         default=DEFAULT_PROFILE,
-        help=f"device profile for aer-noisy (default: {DEFAULT_PROFILE})",
+        help=f"device profile for noisy and aer-noisy (default: {DEFAULT_PROFILE})",
+    )
+    parser.add_argument(
+        "--noisy-mode",
+        choices=("auto", "density", "trajectories"),
+        default="auto",
+        help="--backend noisy: exact density matrix (<= 10 active qubits), unbiased "
+        "trajectories, or auto (density when it costs at most 8x the trajectories; default)",
+    )
+    parser.add_argument(
+        "--trajectories",
+        type=int,
+        default=32,
+        help="--backend noisy: trajectories per sample in trajectory mode (default: 32)",
     )
     parser.add_argument(
         "--ibm-backend",
@@ -132,6 +145,8 @@ def _resume_command(args: argparse.Namespace) -> str:
         ("--ibm-backend", args.ibm_backend, None),
         ("--gradient", args.gradient, "parameter-shift"),
         ("--precision", args.precision, 0.02),
+        ("--noisy-mode", args.noisy_mode, "auto"),
+        ("--trajectories", args.trajectories, 32),
         ("--batch-size", args.batch_size, 32),
         ("--lr", args.lr, 1e-2),
         ("--train-size", args.train_size, None),
@@ -165,6 +180,7 @@ def run_train(args: argparse.Namespace) -> int:
     check_option(args.lr, "--lr")
     check_option(args.threads, "--threads", minimum=1, maximum=1024)
     check_option(args.seed, "--seed", minimum=0, maximum=SEED_MAX)
+    check_option(args.trajectories, "--trajectories", minimum=1, maximum=1_000_000)
 
     from runtime.train.loop import TrainConfig, checkpoint_epoch, resolve_model, train
     from runtime.train.spec import QNNBackend
@@ -174,6 +190,8 @@ def run_train(args: argparse.Namespace) -> int:
         raise ResourceError("--ibm-backend and --local apply only to --backend ibm")
     if args.backend == "ibm" and args.ibm_backend is None:
         raise JobError("--backend ibm needs a device name (--ibm-backend NAME)")
+    if args.backend != "noisy" and (args.noisy_mode != "auto" or args.trajectories != 32):
+        raise ResourceError("--noisy-mode and --trajectories apply only to --backend noisy")
     if not args.precision > 0:
         raise ResourceError(f"--precision must be positive, got {args.precision}")
     backend = QNNBackend(
@@ -184,6 +202,8 @@ def run_train(args: argparse.Namespace) -> int:
         gradient=args.gradient,
         precision=args.precision,
         seed=args.seed,
+        noisy_mode=args.noisy_mode,
+        trajectories=args.trajectories,
     )
     config = TrainConfig(
         task=args.task,

@@ -8,6 +8,8 @@ and the tests all read this one table:
 
 * ``qlaci`` - :class:`~runtime.train.hybrid_qlaci.QLACINeedleModel`: one transformer block
   whose attention head is the QLACI circuit (needle retrieval, ``T = N + 1``).
+* ``qlaci-kernel`` - :class:`~runtime.train.hybrid_qlaci_kernel.QLACIKernelNeedleModel`: the
+  same block with kernel-attention QLACI (normalised fidelity-kernel attention).
 * ``qlam`` - :class:`~runtime.train.hybrid_qlam.QLAMClassifier`: the QLAM quantum memory
   over the tokens and a classifier head (sequential digits).
 * ``qasa`` - :class:`~runtime.train.hybrid_qasa.QASAForecaster`: 3 classical encoder layers
@@ -39,6 +41,7 @@ from runtime.train.backbones import TinyViT
 from runtime.train.hybrid_qama import QAMAAttention
 from runtime.train.hybrid_qasa import QASAEncoderLayer, QASAForecaster, QASAQuantumLayer
 from runtime.train.hybrid_qlaci import QLACIAttention, QLACIBlock, QLACINeedleModel, QLACISizes
+from runtime.train.hybrid_qlaci_kernel import QLACIKernelNeedleModel
 from runtime.train.hybrid_qlam import QLAMClassifier, QLAMLayer
 from runtime.train.hybrid_qnn import make_qnn
 from runtime.train.spec import ModelFactory, QNNBackend, TaskInfo
@@ -52,6 +55,7 @@ __all__ = [
     "QASAQuantumLayer",
     "QLACIAttention",
     "QLACIBlock",
+    "QLACIKernelNeedleModel",
     "QLACINeedleModel",
     "QLACISizes",
     "QLAMClassifier",
@@ -59,6 +63,7 @@ __all__ = [
     "make_qnn",
     "qama_vit",
     "qasa_forecaster",
+    "qlaci_kernel_needle",
     "qlaci_needle",
     "qlam_classifier",
 ]
@@ -76,6 +81,11 @@ def _seeded(seed: int, build: Callable[[], nn.Module]) -> nn.Module:
 def qlaci_needle(info: TaskInfo, backend: QNNBackend, seed: int) -> nn.Module:
     """QLACI transformer block for needle retrieval (2 qubits per register, 1 layer)."""
     return _seeded(seed, lambda: QLACINeedleModel(info, backend, seed))
+
+
+def qlaci_kernel_needle(info: TaskInfo, backend: QNNBackend, seed: int) -> nn.Module:
+    """Kernel-attention QLACI block for needle retrieval (4 feature qubits, 1 copy, 4 out)."""
+    return _seeded(seed, lambda: QLACIKernelNeedleModel(info, backend, seed))
 
 
 def qlam_classifier(info: TaskInfo, backend: QNNBackend, seed: int) -> nn.Module:
@@ -133,6 +143,7 @@ HYBRIDS: Mapping[str, HybridSpec] = MappingProxyType(
         spec.name: spec
         for spec in (
             HybridSpec("qlaci", "needle", qlaci_needle),
+            HybridSpec("qlaci-kernel", "needle", qlaci_kernel_needle),
             HybridSpec("qlam", "digits", qlam_classifier),
             HybridSpec("qama", "digits", qama_vit),
             HybridSpec("qasa", "series", qasa_forecaster),

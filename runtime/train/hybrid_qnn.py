@@ -1,16 +1,22 @@
 """A model circuit as a trainable torch layer, on the backend a training run asks for.
 
 :func:`make_qnn` is the one place the hybrid models (:mod:`runtime.train.hybrid`) get their
-quantum layer from: a qiskit-machine-learning
-:class:`~qiskit_machine_learning.connectors.TorchConnector` around
+quantum layer from:
 
-* ``exact``: :class:`~runtime.qnn.torch_qnn.TorchStatevectorQNN` (batched torch statevector,
-  exact gradients), or
-* ``aer-noisy`` / ``ibm``: :class:`~runtime.qnn.shots_qnn.ShotsQNN` (shots, batched
-  parameter shift or SPSA), imported only when a shots backend asks for it.
+* ``exact``: :class:`~runtime.qnn.torch_qnn.TorchStatevectorLayer`, the fused torch
+  statevector engine as a torch module (exact gradients; its backward is one adjoint sweep
+  per batch weighted by the loss gradient), or
+* ``aer-noisy`` / ``ibm``: a qiskit-machine-learning
+  :class:`~qiskit_machine_learning.connectors.TorchConnector` around
+  :class:`~runtime.qnn.shots_qnn.ShotsQNN` (shots, batched
+  parameter shift or SPSA), imported only when a shots backend asks for it;
 
-Either network compiles its circuit once, here; training only binds parameters. Input
-gradients are always on, so the classical layers before the circuit train too.
+or, for ``noisy``, the torch layer of :class:`~runtime.qnn.noisy_qnn.NoisyQNN` (the
+profile's noise model in torch: one autograd sweep per batch).
+
+Each layer holds its circuit weights in ``weight`` (float32, as TorchConnector) and compiles
+its circuit once, here; training only binds parameters. Input gradients are always on, so
+the classical layers before the circuit train too.
 """
 
 from __future__ import annotations
@@ -21,11 +27,12 @@ from typing import Any
 import numpy as np
 from qiskit.transpiler import PassManager
 from qiskit_machine_learning.connectors import TorchConnector
+from torch import nn
 
 from hardware_profiles.errors import CompileError, JobError
 from qcompile.models.base import ModelCircuit
 from qcompile.qram.lowering import QRAMLowering
-from runtime.qnn.torch_qnn import TorchStatevectorQNN
+from runtime.qnn.torch_qnn import TorchStatevectorLayer
 from runtime.train.spec import BACKENDS, QNNBackend
 
 __all__ = ["initial_circuit_weights", "lower_qram", "make_qnn"]
@@ -80,8 +87,8 @@ def make_qnn(
     *,
     seed: int = 0,
     initial_weights: np.ndarray | None = None,
-) -> TorchConnector:
-    """Wrap ``model`` as a TorchConnector for ``backend`` (compiled once, here).
+) -> nn.Module:
+    """``model`` as a torch layer for ``backend`` (compiled once, here).
 
     Args:
         model: The model circuit; its ``inputs`` are the connector's input columns, its
@@ -92,8 +99,9 @@ def make_qnn(
         initial_weights: Explicit initial weights; overrides ``seed``.
 
     Returns:
-        A TorchConnector mapping ``(B, len(model.inputs))`` to ``(B, len(observables))``,
-        with input gradients.
+        A torch module (``TorchStatevectorLayer`` for ``exact``, a
+        :class:`~runtime.qnn.noisy_qnn.NoisyQNNLayer` for ``noisy``, else a TorchConnector)
+        mapping ``(B, len(model.inputs))`` to ``(B, len(observables))``, with input gradients.
 
     Raises:
         JobError: If the backend is unknown.
@@ -105,11 +113,15 @@ def make_qnn(
         if initial_weights is None
         else np.asarray(initial_weights, dtype=float)
     )
-    if backend.name == "exact":
-        qnn: Any = TorchStatevectorQNN.from_model(model, input_gradients=True)
-    else:
-        # Aer and the IBM client load only when a shots backend is asked for.
-        from runtime.qnn.shots_qnn import ShotsQNN
+    if backend.name == "noisy":
+        from runtime.qnn.noisy_qnn import NoisyQNN
 
-        qnn = ShotsQNN.from_model(model, backend=backend, input_gradients=True)
+        noisy = NoisyQNN.from_model(model, backend=backend, input_gradients=True)
+        return noisy.torch_layer(initial_weights=weights)
+    if backend.name == "exact":
+        return TorchStatevectorLayer.from_model(model, initial_weights=weights)
+    # Aer and the IBM client load only when a shots backend is asked for.
+    from runtime.qnn.shots_qnn import ShotsQNN
+
+    qnn: Any = ShotsQNN.from_model(model, backend=backend, input_gradients=True)
     return TorchConnector(qnn, initial_weights=weights)

@@ -7,7 +7,11 @@
   :meth:`TrainConfig.strong_id` (what a resume must match) and the versions of qattn, Qiskit
   and torch;
 * ``metrics.csv``: epoch, train loss, test loss, the task's test metrics, seconds;
-* ``run.json``: config, versions, parameter count and the latest metrics;
+* ``run.json``: config, versions, parameter count, the latest metrics, what ran
+  (:func:`runtime.train.provenance.describe_execution`: ``quantum`` is true only for a model
+  holding a circuit), the torch threads and CPU kernels, and with a validation split the
+  best epoch and whether training stopped early
+  (:mod:`runtime.train.early_stopping`);
 * ``curves.png`` at the end: losses and the task's metric per epoch.
 
 ``train(..., resume=True)`` continues from the checkpoint and ends with exactly the weights,
@@ -15,7 +19,8 @@ optimizer state and losses of an uninterrupted run: batches are shuffled by a ge
 seeded from ``(seed, epoch)`` and the global RNG states (torch, NumPy, Python) are restored.
 Seconds are not reproducible; everything else is, on the same machine, torch build and
 thread count, for the classical models and the exact backend. A shots backend is as
-reproducible as its own simulator seeding (``QNNBackend.seed``) makes it.
+reproducible as its own simulator seeding (``QNNBackend.seed``) makes it. ``noisy`` seeds
+each batch's trajectories from torch's global generator, so it resumes exactly too.
 """
 
 from __future__ import annotations
@@ -40,8 +45,10 @@ from hardware_profiles.errors import JobError, ResourceError
 from hardware_profiles.identity import strong_id
 from hardware_profiles.versions import versions
 from runtime.train.baselines import BASELINES, parameter_count, task_family
+from runtime.train.early_stopping import best_epoch, split_validation, stop_epoch, validation_loss
 from runtime.train.hybrid import HYBRIDS
-from runtime.train.spec import BACKENDS, ModelFactory, QNNBackend
+from runtime.train.provenance import describe_execution, numerics
+from runtime.train.spec import BACKENDS, NOISY_FIELDS, ModelFactory, QNNBackend
 from runtime.train.tasks import Task, get_task
 
 __all__ = [
@@ -78,6 +85,11 @@ class TrainConfig:
         backend: Where a hybrid model's circuit runs. Defaults to ``exact``.
         train_size: Shrink the task's training set. Defaults to the task's size.
         test_size: Shrink the task's test set. Defaults to the task's size.
+        val_fraction: Hold out this seeded share of the training set as a validation set
+            (:func:`runtime.train.early_stopping.split_validation`); 0 for none. Defaults
+            to 0.
+        patience: Stop after this many epochs without a better validation loss (needs
+            ``val_fraction``); None trains all ``epochs``. Defaults to None.
     """
 
     task: str
@@ -90,8 +102,17 @@ class TrainConfig:
     backend: QNNBackend = field(default_factory=QNNBackend)
     train_size: int | None = None
     test_size: int | None = None
+    val_fraction: float = 0.0
+    patience: int | None = None
 
     def __post_init__(self) -> None:
+        if not 0.0 <= self.val_fraction < 1.0:
+            raise ResourceError(f"validation fraction must be in [0, 1), got {self.val_fraction}")
+        if self.patience is not None and (self.patience < 1 or self.val_fraction == 0.0):
+            raise ResourceError(
+                f"patience must be at least 1 and needs a validation fraction, got "
+                f"patience {self.patience} with validation fraction {self.val_fraction}"
+            )
         if self.epochs < 1:
             raise ResourceError(f"epochs must be at least 1, got {self.epochs}")
         if self.batch_size < 1:
@@ -108,8 +129,9 @@ class TrainConfig:
     def identity(self) -> dict[str, Any]:
         """The config without ``epochs``: what a resumed run must share with its checkpoint.
 
-        A shots backend (``aer-noisy``, ``ibm``) compiles for ``backend.profile`` and
-        ``aer-noisy`` draws its noise from it, so for those the profile's content digest
+        A shots backend (``aer-noisy``, ``ibm``) and ``noisy`` compile for
+        ``backend.profile`` and the noisy ones draw their noise from it, so for those the
+        profile's content digest
         (:meth:`DeviceProfile.digest <hardware_profiles.DeviceProfile.digest>`) is in too:
         a checkpoint never resumes against an edited profile. ``exact`` ignores the profile.
 
@@ -118,6 +140,15 @@ class TrainConfig:
         """
         found = asdict(self)
         found.pop("epochs")
+        # Early stopping fields stay out at their defaults so older checkpoints keep their ids.
+        if self.val_fraction == 0.0:
+            found.pop("val_fraction")
+        if self.patience is None:
+            found.pop("patience")
+        if self.backend.name != "noisy":
+            # Fields only ``noisy`` reads; left out so older checkpoints keep their identity.
+            for key in NOISY_FIELDS:
+                found["backend"].pop(key, None)
         if self.backend.name != "exact":
             from hardware_profiles import load_profile
 
@@ -139,6 +170,7 @@ class EpochRecord:
         test_loss: The task's loss on the test set after the epoch.
         metrics: The task's other test metrics (accuracy, retrieval accuracy, roll-out MAE/MSE).
         seconds: Wall-clock seconds of the epoch (training and evaluation).
+        val_loss: The task's loss on the validation split (None without one).
     """
 
     epoch: int
@@ -146,6 +178,7 @@ class EpochRecord:
     test_loss: float
     metrics: dict[str, float]
     seconds: float
+    val_loss: float | None = None
 
 
 @dataclass(frozen=True)
@@ -332,6 +365,19 @@ def _run_record(
     }
 
 
+def _stopped(history: list[EpochRecord], patience: int) -> bool:
+    losses = [r.val_loss for r in history if r.val_loss is not None]
+    return stop_epoch(losses, patience) is not None
+
+
+def _stopping_record(config: TrainConfig, history: list[EpochRecord]) -> dict[str, Any]:
+    losses = [r.val_loss for r in history if r.val_loss is not None]
+    if not losses or len(losses) != len(history):
+        return {}
+    stop = stop_epoch(losses, config.patience) if config.patience is not None else None
+    return {"best_epoch": best_epoch(losses), "stopped_early": stop is not None}
+
+
 def _check_backend(config: TrainConfig, quantum: bool) -> None:
     if not quantum:
         if config.backend.name != "exact":
@@ -340,7 +386,7 @@ def _check_backend(config: TrainConfig, quantum: bool) -> None:
                 f"{config.backend.name}; drop --backend"
             )
         return
-    if config.backend.name == "aer-noisy":
+    if config.backend.name in ("aer-noisy", "noisy"):
         from hardware_profiles import load_profile
 
         load_profile(config.backend.profile)  # ProfileError, one line, if unknown
@@ -400,6 +446,9 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
 
     data = task.data()
+    validation = None
+    if config.val_fraction > 0:
+        data, validation = split_validation(data, config.val_fraction, config.seed)
     _seed_everything(config.seed)
     model: nn.Module = factory(task.info, config.backend, config.seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
@@ -412,16 +461,23 @@ def train(
         history = [EpochRecord(**record) for record in saved["history"]]
         start = int(saved["epoch"])
     parameters = parameter_count(model)
+    execution = describe_execution(model, config.backend)
+    quantum = execution.quantum  # QAMA is registered as hybrid but solves its QUBO classically
     title = f"{config.task} · {config.model} · seed {config.seed}"
 
     for epoch in range(start + 1, config.epochs + 1):
+        if config.patience is not None and _stopped(history, config.patience):
+            break
         began = time.perf_counter()
         train_loss = _train_epoch(model, optimizer, task, data, config, epoch, progress)
         model.eval()
         evaluation = task.evaluate(model, data)
+        val_loss = None if validation is None else validation_loss(model, task, validation)
         model.train()
         test_loss = evaluation.pop("test_loss")
-        record = EpochRecord(epoch, train_loss, test_loss, evaluation, time.perf_counter() - began)
+        record = EpochRecord(
+            epoch, train_loss, test_loss, evaluation, time.perf_counter() - began, val_loss
+        )
         history.append(record)
         if progress:
             shown = "  ".join(f"{name} {value:.4g}" for name, value in evaluation.items())
@@ -451,6 +507,8 @@ def train(
         _atomic_write_bytes(checkpoint_path, buffer.getvalue())
         _write_metrics(out, history)
         record_json = _run_record(config, history, parameters, quantum)
+        record_json.update(_stopping_record(config, history))
+        record_json.update(execution=asdict(execution), numerics=numerics())
         _atomic_write_text(out / RUN_JSON, json.dumps(record_json, indent=2) + "\n")
 
     if history:

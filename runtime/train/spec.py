@@ -13,14 +13,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from hardware_profiles import DEFAULT_PROFILE
+from hardware_profiles.errors import ResourceError
 
 if TYPE_CHECKING:
     from torch import nn
 
-__all__ = ["BACKENDS", "ModelFactory", "QNNBackend", "TaskInfo", "TaskKind"]
+__all__ = ["BACKENDS", "NOISY_FIELDS", "ModelFactory", "QNNBackend", "TaskInfo", "TaskKind"]
 
 TaskKind = Literal["classification", "regression", "forecast"]
-BACKENDS = ("exact", "aer-noisy", "ibm")
+BACKENDS = ("exact", "noisy", "aer-noisy", "ibm")
+NOISY_FIELDS = ("noisy_mode", "trajectories")
+"""QNNBackend fields only the ``noisy`` backend reads (left out of other runs' identities)."""
 
 
 @dataclass(frozen=True)
@@ -49,16 +52,21 @@ class QNNBackend:
 
     Attributes:
         name: ``exact`` (batched torch statevector, exact gradients: the default),
-            ``aer-noisy`` (Aer with the profile's noise, shots) or ``ibm`` (IBM Quantum
-            primitives; ``ibm_backend`` names a device, or a fake backend with ``local``).
-        profile: Device profile for ``aer-noisy`` (and the compile target of the shots
-            backends). Defaults to :data:`hardware_profiles.DEFAULT_PROFILE`.
+            ``noisy`` (the profile's noise model simulated in torch on the compiled circuit:
+            exact density matrix when small (``noisy_mode``), else unbiased trajectories;
+            :class:`~runtime.qnn.noisy_qnn.NoisyQNN`), ``aer-noisy`` (Aer with the
+            profile's noise, shots) or ``ibm`` (IBM Quantum primitives; ``ibm_backend``
+            names a device, or a fake backend with ``local``).
+        profile: Device profile for ``noisy`` and ``aer-noisy`` (and the compile target of
+            the shots backends). Defaults to :data:`hardware_profiles.DEFAULT_PROFILE`.
         ibm_backend: IBM backend name for ``ibm``.
         local: Run ``ibm`` in qiskit-ibm-runtime's local testing mode (fake backend).
         gradient: ``parameter-shift`` (batched, one primitive call per step) or ``spsa``,
             for the shots backends.
         precision: Target precision of each shots-based expectation value.
-        seed: Simulator / SPSA seed.
+        seed: Simulator / SPSA / trajectory seed.
+        noisy_mode: ``auto``, ``density`` or ``trajectories``, for ``noisy``.
+        trajectories: Trajectories per sample in the ``noisy`` backend's trajectory mode.
     """
 
     name: str = "exact"
@@ -68,6 +76,16 @@ class QNNBackend:
     gradient: Literal["parameter-shift", "spsa"] = "parameter-shift"
     precision: float = 0.02
     seed: int | None = None
+    noisy_mode: Literal["auto", "density", "trajectories"] = "auto"
+    trajectories: int = 32
+
+    def __post_init__(self) -> None:
+        if self.noisy_mode not in ("auto", "density", "trajectories"):
+            raise ResourceError(
+                f"noisy mode must be auto, density or trajectories, got {self.noisy_mode!r}"
+            )
+        if not 1 <= self.trajectories <= 1_000_000:
+            raise ResourceError(f"trajectories must be in 1..1000000, got {self.trajectories}")
 
 
 ModelFactory = Callable[[TaskInfo, QNNBackend, int], "nn.Module"]

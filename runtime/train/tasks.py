@@ -6,7 +6,7 @@ token sequences ``x`` of shape ``(B, T, d)`` and targets, the :class:`TaskInfo` 
 from, its training loss and its test metrics. ``get_task(name)`` builds a task by name;
 ``train_size`` / ``test_size`` shrink it (for CI or quick runs).
 
-* ``needle-4``, ``needle-8``, ``needle-16`` (QLACI): ``N`` key/value tokens ``[key ‖ value]``
+* ``needle-4``, ``needle-8``, ``needle-16`` (QLACI, kernel-attention QLACI): ``N`` key/value tokens ``[key ‖ value]``
   and a final query token ``[query ‖ 0]``; the target is the value whose key equals the query
   (MSE on every value dimension); ``retrieval_acc`` counts a prediction as right when the
   nearest of the ``N`` candidate values is the true one.

@@ -1,4 +1,4 @@
-"""The command-line plumbing every qattn CLI shares: size lists and one-line failures."""
+"""The command-line plumbing every qattn CLI shares: lists, defaults, --version, failures."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from hardware_profiles.cli_support import parse_sizes, run_command
+from hardware_profiles.cli_support import OneLineParser, comma_list, parse_sizes, run_command
 from hardware_profiles.errors import ProfileError, ResourceError, one_line
 
 
@@ -93,3 +95,80 @@ def test_the_plumbing_loads_without_qiskit() -> None:
         cwd=root,
     )
     assert done.stdout.split() == ["heron_r2", "[]"]
+
+
+def test_sizes_are_comma_separated_too() -> None:
+    assert parse_sizes(["4,16..32"], option="--sizes") == [4, 16, 32]
+    assert parse_sizes(["4,16..32", "8"], option="--sizes") == [4, 16, 32, 8]
+    with pytest.raises(ResourceError, match="bad size ''"):
+        parse_sizes(["4,"], option="--sizes")
+
+
+def _list_parser(item: object = str) -> OneLineParser:
+    parser = OneLineParser(prog="prog")
+    parser.add_argument("name", nargs="?")
+    parser.add_argument("--profiles", nargs="+", action=comma_list(item))  # type: ignore[arg-type]
+    return parser
+
+
+_NAME = st.text(alphabet="abcxyz_019.-", min_size=1, max_size=8).filter(
+    lambda text: not text.startswith("-")
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_NAME, min_size=1, max_size=5))
+def test_a_comma_list_reads_back_its_items(items: list[str]) -> None:
+    args = _list_parser().parse_args(["study", "--profiles", ",".join(items)])
+    assert args.profiles == items and args.name == "study"
+
+
+def test_space_separated_words_are_refused_with_the_comma_form(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        _list_parser().parse_args(["--profiles", "heron_r2", "eagle_r3", "study"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--profiles takes one comma-separated list: --profiles heron_r2,eagle_r3,study" in err
+
+
+@pytest.mark.parametrize(
+    ("word", "message"),
+    [("0.1,x", "'x' is not a valid float"), ("0.1,,1", "empty item"), (",", "empty item")],
+)
+def test_bad_list_items_are_one_line_usage_errors(
+    word: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        _list_parser(float).parse_args(["--profiles", word])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and err.count("\n") == 1
+
+
+def test_help_adds_defaults_and_shows_a_list_as_one_word() -> None:
+    parser = _list_parser()
+    parser.add_argument("--shots", type=int, default=1024, help="shots")
+    parser.add_argument("--level", type=int, default=2, help="level (default: two)")
+    text = " ".join(parser.format_help().split())
+    assert "shots (default: 1024)" in text
+    assert "level (default: two)" in text and "(default: two) (default" not in text
+    assert "[--profiles PROFILES]" in text
+
+
+@pytest.mark.parametrize("prog", ["qcompile", "qrun"])
+def test_version_on_both_command_lines(prog: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib import metadata
+
+    from qcompile.cli import main as qcompile_main
+    from runtime.cli import main as qrun_main
+
+    with pytest.raises(SystemExit) as exited:
+        (qcompile_main if prog == "qcompile" else qrun_main)(["--version"])
+    assert exited.value.code == 0
+    first, libraries = capsys.readouterr().out.splitlines()
+    assert first.startswith(f"{prog} (qattn ") and first.endswith(")")
+    for package in ("qiskit", "qiskit-aer", "qiskit-ibm-runtime"):
+        assert f"{package} {metadata.version(package)}" in libraries

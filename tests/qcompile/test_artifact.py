@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -360,3 +362,33 @@ def test_delays_in_seconds_inside_control_flow_round_trip(tmp_path: Path) -> Non
     loaded = Artifact.load(tmp_path)
     assert _delays(loaded.circuit) == [(1e-7, "s"), (2.5e-6, "s"), (7.0, "dt")]
     assert loaded.circuit == circuit
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o077])
+def test_artifact_files_get_the_umask_permissions(umask: int, tmp_path: Path) -> None:
+    artifact = compile_model(small_model(), load_profile("ion_all_to_all")).artifact
+    previous = os.umask(umask)
+    try:
+        paths = artifact.save(tmp_path / "out")
+    finally:
+        os.umask(previous)
+    written = [p for p in (paths.qpy, paths.qasm3, paths.report_json, paths.report_md) if p]
+    assert paths.observables is not None
+    for path in [*written, paths.observables]:
+        assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask, path.name
+    assert not [p.name for p in (tmp_path / "out").iterdir() if p.name.endswith(".tmp")]
+
+
+def test_provenance_names_the_profile_by_name_and_digest_not_by_path(tmp_path: Path) -> None:
+    profile = load_profile("ion_all_to_all")
+    assert os.path.isabs(profile.source)  # the file it was read from, on this machine
+    paths = compile_model(small_model(), profile).artifact.save(tmp_path)
+    report = json.loads(paths.report_json.read_text())
+    assert report["provenance"]["profile"] == "ion_all_to_all"
+    assert report["provenance"]["digest"] == profile.digest()
+    assert report["provenance"]["source"] == os.path.basename(profile.source)
+    machine_dir = os.path.dirname(profile.source)
+    for path in (paths.qpy, paths.qasm3, paths.report_json, paths.report_md):
+        assert machine_dir.encode() not in path.read_bytes(), path.name
+    loaded = Artifact.load(paths.qpy)
+    assert loaded.circuit.metadata["qattn"]["provenance"]["digest"] == profile.digest()

@@ -232,3 +232,70 @@ def test_help_lists_every_registered_qram_kind_and_model(
         text = " ".join(capsys.readouterr().out.split())
         assert all(kind in text for kind in CONSTRUCTIONS if kind != "oracle"), command
     assert all(model in text for model in MODEL_NAMES)  # build's model choices
+
+
+def test_version_help_and_command_help_load_no_qiskit() -> None:
+    # `qcompile --help` must answer at once: parsing imports nothing heavy.
+    code = (
+        "import sys\n"
+        "from qcompile.cli import main\n"
+        "for argv in (['--version'], ['--help'], ['compile', '--help'], ['build', '--help'],\n"
+        "             ['qram', '--help'], ['estimate', '--help'], ['demo', '--help']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit as exc:\n"
+        "        assert exc.code == 0, (argv, exc.code)\n"
+        "heavy = {m.split('.')[0] for m in sys.modules} & {'qiskit', 'numpy', 'qiskit_aer'}\n"
+        "print('HEAVY', sorted(heavy), file=sys.stderr)\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=root
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "HEAVY []"
+
+
+def test_version_prints_the_installed_versions(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib import metadata
+
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("qcompile (qattn ")
+    for package in ("qiskit", "qiskit-aer", "qiskit-ibm-runtime"):
+        assert f"{package} {metadata.version(package)}" in out
+
+
+def test_help_names_the_default_of_every_option() -> None:
+    import argparse
+
+    from hardware_profiles.cli_support import DefaultsHelpFormatter
+    from qcompile.cli import _build_parser
+
+    parser = _build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    missing = []
+    for name, sub in commands.choices.items():
+        nested = [a for a in sub._actions if isinstance(a, argparse._SubParsersAction)]
+        parsers = [sub, *(p for a in nested for p in a.choices.values())]
+        for each in parsers:
+            formatter = DefaultsHelpFormatter(each.prog)
+            for action in each._actions:
+                if not action.option_strings or action.nargs == 0 or action.required:
+                    continue  # positionals, flags and required options have no default
+                if "default" not in (formatter._get_help_string(action) or "").lower():
+                    missing.append(f"{name} {action.option_strings[0]}")
+    assert not missing
+
+
+def test_optimization_level_help_shows_its_default(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "1000")
+    with pytest.raises(SystemExit):
+        main(["compile", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    after = text.split("--optimization-level {0,1,2,3} ", 1)[1]
+    assert after.startswith("Qiskit preset optimization level (default: ")

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from qcompile.plots import LogLogPlot, Point, Series, loglog_svg
+from qcompile.plots import Band, LegendEntry, LogLogPlot, Point, Series, loglog_pdf, loglog_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -137,3 +137,41 @@ def test_same_data_gives_the_same_svg_and_plots_share_no_ids() -> None:
 def test_plot_id_must_be_a_plain_html_id(plot_id: str) -> None:
     with pytest.raises(ValueError, match="plain HTML id"):
         LogLogPlot(plot_id, "t", "x", "y", ())
+
+
+def test_band_is_shaded_where_both_edges_are_positive() -> None:
+    band = (Band(4, 5, 20), Band(16, 10, 40), Band(64, 0, 80))  # a zero edge is left out
+    series = Series("s", (Point(4, 10), Point(16, 20), Point(64, 40)), band=band)
+    root = _svg(_plot(series))
+    (patch,) = _group(root, "p-band-0").iter(f"{SVG}path")
+    xs = sorted({round(x, 3) for x, _ in _vertices(patch)})
+    markers = sorted(_markers(root, "p-filled-0"))
+    assert xs[0] == pytest.approx(markers[0][0], abs=1e-2)
+    assert xs[-1] == pytest.approx(markers[1][0], abs=1e-2)  # stops at the last valid band
+    assert len(xs) == 2
+
+
+def test_extra_legend_entries_follow_the_series() -> None:
+    series = Series("hidden", (Point(4, 10), Point(16, 20)), in_legend=False, linestyle=":")
+    legend = (LegendEntry("qrom", color="C1"), LegendEntry("95% band", band=True))
+    page = loglog_svg(_plot(series, legend=legend, filled_label="compiled"))
+    labels = re.findall(r"<!-- (.*?) -->", page)
+    assert labels[-3:] == ["compiled", "qrom", "95% band"] and "hidden" not in labels
+    with pytest.raises(ValueError, match="linestyle"):
+        Series("s", (), linestyle="wavy")
+
+
+def test_base_2_axis_writes_large_powers_of_two_in_full() -> None:
+    points = (Point(16, 1), Point(65536, 100))
+    labels = set(re.findall(r"<!-- (.*?) -->", loglog_svg(_plot(Series("s", points), x_base=2))))
+    assert {"16", "1024", "16384", "65536"} <= labels and not {"2e4", "7e4"} & labels
+    far = (Point(1 << 10, 1), Point(1 << 30, 100))
+    labels = set(re.findall(r"<!-- (.*?) -->", loglog_svg(_plot(Series("s", far), x_base=2))))
+    assert "2^30" in labels or "2^28" in labels
+
+
+def test_pdf_is_a_reproducible_pdf_document() -> None:
+    series = Series("s", (Point(4, 10), Point(16, 20, filled=False)))
+    first = loglog_pdf(_plot(series))
+    assert first.startswith(b"%PDF-") and first.rstrip().endswith(b"%%EOF")
+    assert loglog_pdf(_plot(series)) == first and b"CreationDate" not in first

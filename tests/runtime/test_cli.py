@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import math
 import os
 import sqlite3
 import subprocess
@@ -45,27 +47,33 @@ def test_sample_twice_executes_once_and_force_again(
     assert record.artifact is not None and record.artifact.endswith(".qpy")
 
 
-def test_noisy_sample_reports_total_variation_to_ideal(
+def test_noisy_sample_reports_total_variation_to_the_exact_distribution(
     ghz_artifact: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Issue #16: the distance is to the exact GHZ distribution, beside the shot-noise floor."""
     store = str(tmp_path / "jobs.sqlite")
-    args = ["sample", str(ghz_artifact), "--noisy", "--shots", "500", "--seed", "2"]
+    shots = 500
+    args = ["sample", str(ghz_artifact), "--noisy", "--shots", str(shots), "--seed", "2"]
     doc = run_json(capsys, *args, "--store", store)
-    assert doc["executor"] == "aer-noisy"
+    assert doc["executor"] == "aer-noisy" and "ideal_key" not in doc  # no finite-shot ideal run
     noisy = doc["result"]["counts"][0][0]
-    ideal_doc = run_json(capsys, "result", doc["ideal_key"], "--store", store)
-    ideal = ideal_doc["result"]["counts"][0][0]
-    keys = set(noisy) | set(ideal)
-    expected = 0.5 * sum(abs(noisy.get(k, 0) - ideal.get(k, 0)) / 500 for k in keys)
-    assert doc["distance_to_ideal"]["metric"] == "total_variation"
-    assert doc["distance_to_ideal"]["max"] == pytest.approx(expected)
+    exact = {"0000": 0.5, "1111": 0.5}  # GHZ_4, by hand
+    keys = set(noisy) | set(exact)
+    expected = 0.5 * sum(abs(noisy.get(k, 0) / shots - exact.get(k, 0.0)) for k in keys)
+    distance = doc["distance_to_ideal"]
+    assert distance["metric"] == "total_variation" and distance["reference"] == "exact"
+    assert distance["max"] == pytest.approx(expected)
     assert 0 < expected < 0.5  # Heron's noise is visible, not overwhelming
+    # E|X - N/2| for X ~ Binomial(N, 1/2), summed over x: the floor of two equal outcomes.
+    mad = sum(abs(x - shots / 2) * math.comb(shots, x) for x in range(shots + 1)) / 2**shots
+    assert distance["shot_noise_floor"] == pytest.approx(2 * mad / (2 * shots), rel=1e-9)
     listing = run_json(capsys, "jobs", "--store", store)
-    assert sorted(r["executor"] for r in listing) == ["aer-ideal", "aer-noisy"]
+    assert [r["executor"] for r in listing] == ["aer-noisy"]
     assert (
         main(["sample", str(ghz_artifact), "--noisy", "--noise-scale", "0", "--store", store]) == 0
     )
-    assert "distance to ideal" in capsys.readouterr().out
+    line = capsys.readouterr().out.splitlines()[-1]
+    assert "distance to ideal" in line and "shot-noise floor" in line
 
 
 @pytest.mark.slow
@@ -155,6 +163,14 @@ def test_no_token_in_outputs_or_store(ghz_artifact: Path, tmp_path: Path) -> Non
         (["status", "abcdef0123"], "no such request"),
         (["result", "nope"], "no such request"),
         (["sample", "{ghz}", "--noisy", "--ideal"], "not allowed with"),
+        # issue #16: IBM options where they cannot apply, refused in one line
+        (["sample", "{ghz}", "--noisy", "--dd", "XY4"], "--dd XY4: Aer inserts XX only"),
+        (["sample", "{ghz}", "--mode", "batch"], "--mode: for --ibm runs only"),
+        (["sample", "{ghz}", "--instance", "x", "--noisy"], "--instance: for --ibm runs only"),
+        (["sample", "{ghz}", "--local-ibm", "FakeFez", "--zne"], "--zne: estimator options"),
+        (["sample", "{ghz}", "--zne-noise-factors", "1,0.5"], "at least two finite numbers"),
+        (["sample", "{ghz}", "--resilience-level", "5"], "invalid choice"),
+        (["sample", "{ghz}", "--mode", "party"], "invalid choice"),
         # issue #15: refused before any work, in one line
         (["sample", "{ghzqpy}/"], "no such artifact file or directory (Not a directory)"),
         (["sample", "{tmp}/" + "a" * 300 + ".qpy"], "(File name too long)"),
@@ -260,3 +276,130 @@ def test_an_artifact_with_a_delay_runs_on_a_profile_without_dt(
     capsys.readouterr()
     doc = run_json(capsys, "sample", str(out), "--shots", "50", "--store", str(tmp_path / "s"))
     assert doc["result"]["counts"][0][0] == {"1": 50}
+
+
+def _own_parsers() -> dict[str, argparse.ArgumentParser]:
+    from runtime.cli import _build_parser
+
+    parser = _build_parser()
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return {name: sub.choices[name] for name in ("sample", "estimate", "jobs", "status", "result")}
+
+
+def test_help_shows_every_default() -> None:
+    """Issue #16: every option of sample, estimate, jobs, status and result names its default."""
+    for name, parser in _own_parsers().items():
+        for action in parser._actions:
+            if not action.option_strings or action.help == argparse.SUPPRESS:
+                continue
+            if isinstance(action, argparse._HelpAction):
+                continue
+            assert action.help and "default" in action.help, (name, action.option_strings)
+        text = parser.format_help()
+        assert "(default:" in text
+
+
+def test_jobs_lists_the_store_without_importing_qiskit(tmp_path: Path) -> None:
+    """Issue #16: ``qrun jobs`` only reads SQLite, so it starts in well under a second."""
+    store = tmp_path / "jobs.sqlite"
+    JobStore(store).close()
+    code = (
+        "import sys; from runtime.cli import main; "
+        f"code = main(['jobs', '--store', {str(store)!r}]); "
+        "print(code, sorted(m for m in ('qiskit', 'numpy', 'torch') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split("\n")[-2] == "0 []"
+
+
+def test_status_and_result_of_a_job_the_store_never_saw_come_from_the_service(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue #16: ``qrun status|result JOB_ID`` of jobs submitted elsewhere (loopback cloud)."""
+    import qiskit_ibm_runtime.accounts.management as account_management
+    from qiskit import QuantumCircuit
+
+    from tests.runtime.execution.fake_ibm_cloud import (
+        Scenario,
+        executor_sampler_result,
+        fake_ibm_cloud,
+        job_document,
+    )
+
+    monkeypatch.setattr(
+        account_management, "_DEFAULT_ACCOUNT_CONFIG_JSON_FILE", str(tmp_path / "none.json")
+    )
+    bell = QuantumCircuit(2)
+    bell.h(0)
+    bell.cx(0, 1)
+    bell.measure_all()
+    running, done = "d4elsewhere000000001", "d4elsewhere000000002"
+    scenario = Scenario(
+        jobs={running: job_document(running, "Running"), done: job_document(done, "Completed")},
+        results={done: executor_sampler_result(bell, shots=600, seed=3)},
+    )
+    store = str(tmp_path / "jobs.sqlite")
+    with fake_ibm_cloud(monkeypatch, scenario, TOKEN):
+        shown = run_json(capsys, "status", running, "--store", store)
+        assert shown["job_id"] == running and shown["status"] == "RUNNING"
+        assert shown["backend"] == "ibm_torino" and shown["primitive"] == "executor"
+        fetched = run_json(capsys, "result", done, "--store", store)
+        assert main(["status", "d4nosuchjob", "--store", store]) == 2
+    assert fetched["status"] == "DONE" and fetched["result"]["kind"] == "sample"
+    (counts,) = fetched["result"]["counts"][0]
+    assert set(counts) <= {"00", "11"} and sum(counts.values()) == 600  # a Bell pair, by hand
+    assert min(counts.values()) > 200
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not found on IBM Quantum" in err and TOKEN not in err
+
+
+@pytest.mark.slow
+def test_ibm_least_busy_is_resolved_before_the_request_is_keyed(
+    ghz_artifact: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch
+) -> None:
+    """``--ibm least_busy`` stores the backend it chose, so a resumed request goes there too."""
+    import qiskit_ibm_runtime.accounts.management as account_management
+
+    from tests.runtime.execution.fake_ibm_cloud import Scenario, fake_ibm_cloud
+
+    monkeypatch.setattr(
+        account_management, "_DEFAULT_ACCOUNT_CONFIG_JSON_FILE", str(tmp_path / "none.json")
+    )
+    scenario = Scenario(
+        backends=("ibm_fez", "ibm_marrakesh"),
+        devices={"ibm_fez": ("fez", 7), "ibm_marrakesh": ("fez", 1)},
+    )
+    store = str(tmp_path / "jobs.sqlite")
+    argv = ["sample", str(ghz_artifact), "--ibm", "least_busy", "--mode", "job", "--twirling"]
+    with fake_ibm_cloud(monkeypatch, scenario, TOKEN):
+        assert main([*argv, "--shots", "100", "--store", store]) == 2  # nothing accepts jobs
+    err = capsys.readouterr().err
+    assert "least busy backend that runs the circuit: ibm_marrakesh" in err
+    assert err.splitlines()[-1].startswith("qrun: error: cannot submit to ibm_marrakesh")
+    (record,) = run_json(capsys, "jobs", "--store", store)
+    assert record["executor"] == "ibm:ibm_marrakesh" and record["failed_in"] == "submit"
+    assert record["spec"]["backend"] == "ibm_marrakesh"
+    assert record["spec"]["mitigation"] == {"twirling": True}
+    assert record["fingerprint"]["mitigation"] == {"twirling": True}
+    assert TOKEN not in err
+
+
+@pytest.mark.slow
+def test_local_ibm_with_every_warning_an_error(ghz_artifact: Path, tmp_path: Path) -> None:
+    """Issue #16: no deprecation (or any) warning reaches a user of the IBM path."""
+    store = str(tmp_path / "jobs.sqlite")
+    argv = ["sample", str(ghz_artifact), "--local-ibm", "FakeFez", "--shots", "256"]
+    argv += ["--twirling", "--dd", "XX", "--seed", "3", "--store", store, "--json"]
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-m", "runtime", *argv],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert all(line.startswith("qrun: request ") for line in done.stderr.splitlines())
+    doc = json.loads(done.stdout)
+    assert doc["executor"] == "local-ibm:fake_fez"
+    assert doc["result"]["metadata"]["primitive_options"]["twirling"]["enable_gates"] is True

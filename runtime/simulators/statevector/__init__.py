@@ -1,5 +1,16 @@
-"""A batched statevector simulator in torch with adjoint gradients, for parametrised circuits.
+"""Batched statevector simulators in torch with adjoint gradients, for parametrised circuits.
 
+**The fused engine** (what training uses): :func:`compile_engine` turns a circuit, its
+per-sample ``inputs``, shared ``weights`` and observables into a :class:`StatevectorEngine`
+whose :meth:`~StatevectorEngine.expectation_values` is differentiable by torch autograd with
+a vector-Jacobian backward: one adjoint sweep per batch, weighted by the upstream gradient.
+Gates are fused by cost into dense blocks, multiplexers and permutations
+(``plan``), their matrices built with torch from the gate angles (``op_matrices``), the
+state swept as a few GEMM/einsum calls per block and swept back in the same fused form
+(``sweep``), observables applied as diagonals and phased bit flips (``pauli``); see
+``engine``.
+
+**The Jacobian engine** (earlier; kept for its public names and tests):
 :func:`compile_circuit` turns a parametrised :class:`~qiskit.circuit.QuantumCircuit` into a
 :class:`TorchCircuit` once. Every instruction is expanded through its ``definition`` until it
 is a one-qubit gate (``rx``/``ry``/``rz``/``p``/``u`` or any fixed 2x2 unitary), a controlled
@@ -61,6 +72,7 @@ References:
 """
 
 from runtime.simulators.statevector.compiler import compile_circuit
+from runtime.simulators.statevector.engine import StatevectorEngine, compile_engine
 from runtime.simulators.statevector.torch_circuit import Evaluation, TorchCircuit
 
-__all__ = ["Evaluation", "TorchCircuit", "compile_circuit"]
+__all__ = ["Evaluation", "StatevectorEngine", "TorchCircuit", "compile_circuit", "compile_engine"]

@@ -34,7 +34,7 @@ from runtime.simulators.statevector.gates import (
 )
 from runtime.simulators.statevector.torch_circuit import TorchCircuit
 
-__all__ = ["compile_circuit"]
+__all__ = ["compile_circuit", "expand_gates"]
 
 # Instructions that do nothing to an unmeasured state.
 _SKIPPED = frozenset({"barrier", "delay", "id"})
@@ -77,6 +77,29 @@ def compile_circuit(
     return TorchCircuit(n, len(parameters), comps, blocks, table, observables)
 
 
+def expand_gates(
+    circuit: QuantumCircuit, parameters: Sequence[Parameter]
+) -> tuple[list[Component], list[tuple[int, int, tuple[tuple[int, int], ...]]], AngleTable]:
+    """The circuit as native gates: components, ``(component, target, controls)``, angles.
+
+    Components are one per gate (constants resolved to slots after the table's rows), in
+    circuit order; see :func:`compile_circuit` for what expands and what raises.
+    """
+    table = AngleTable(index={p: i for i, p in enumerate(parameters)})
+    natives: list[tuple[Component, int, tuple[tuple[int, int], ...]]] = []
+    positions = {bit: i for i, bit in enumerate(circuit.qubits)}
+    _expand(circuit, [positions[q] for q in circuit.qubits], (), table, natives)
+    offset = len(table.rows)
+    comps: list[Component] = []
+    gates: list[tuple[int, int, tuple[tuple[int, int], ...]]] = []
+    for comp, target, controls in natives:
+        if comp.kind != "fixed":
+            comp = Component(comp.kind, tuple(s if s >= 0 else offset - s - 1 for s in comp.slots))
+        gates.append((len(comps), target, controls))
+        comps.append(comp)
+    return comps, gates, table
+
+
 def _expand(
     circuit: QuantumCircuit,
     wires: list[int],
@@ -105,7 +128,13 @@ def _expand_one(
     if isinstance(operation, AnnotatedOperation):
         _expand_annotated(operation, qubits, controls, table, natives)
         return
-    if isinstance(operation, ControlledGate) and operation.base_gate.num_qubits == 1:
+    # CUGate's fourth angle is a phase on the controlled branch that its base gate (U)
+    # does not carry: it expands through its definition instead.
+    if (
+        isinstance(operation, ControlledGate)
+        and operation.base_gate.num_qubits == 1
+        and operation.name != "cu"
+    ):
         nc = operation.num_ctrl_qubits
         state = operation.ctrl_state
         extra = tuple((qubits[i], (state >> i) & 1) for i in range(nc))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from qcompile.estimate import (
     estimate_surface_code,
     logical_error_rate,
     logical_size,
+    summary_line,
     to_html,
     to_markdown,
 )
@@ -43,7 +45,7 @@ def test_qlaci_closed_form_equals_lowered_circuit(seq_len: int, kind: str) -> No
     assert size.depth >= lowered.depth()
 
 
-@pytest.mark.parametrize("model", [m for m in ESTIMATE_MODELS if m != "qlaci"])
+@pytest.mark.parametrize("model", [m for m in ESTIMATE_MODELS if not m.startswith("qlaci")])
 def test_other_models_closed_form_equals_built(model: str) -> None:
     built = count_resources(build_model(ModelSpec(model, 4)))
     size = logical_size(model, 4, None)
@@ -57,8 +59,14 @@ def test_report_marks_compiled_and_analytic(qlaci_report: EstimateReport) -> Non
     compiled = rows[(4, "multiplexer", "heron_r2")]
     assert compiled.source == "compiled"
     assert compiled.two_qubit_depth is not None
-    for key in [(1 << 20, "multiplexer", "heron_r2"), (4, "oracle", "heron_r2")]:
-        assert rows[key].source == "analytic" and rows[key].two_qubit_depth is None
+    oracle = rows[(4, "oracle", "heron_r2")]
+    assert oracle.source == "analytic" and oracle.two_qubit_depth is None
+    # past the compile limit: the closed form scaled by the routing model, with its band
+    far = rows[(1 << 20, "multiplexer", "heron_r2")]
+    assert far.source == "extrapolated" and far.two_qubit_depth is None and far.closed_form
+    low, high = far.band["two_qubit_gates"]
+    assert low <= far.two_qubit_gates <= high and far.closed_form["two_qubit_gates"] > 0
+    assert far.two_qubit_gates >= rows[(64, "multiplexer", "heron_r2")].two_qubit_gates
     for n in SEQ_LENS:
         ft = rows[(n, "multiplexer", "ft_logical")]
         assert ft.source == "analytic" and ft.fault_tolerant and ft.success_probability is None
@@ -211,14 +219,15 @@ def test_html_is_self_contained_with_one_svg_per_plot() -> None:
     parser = _Collector()
     parser.feed(page)
     assert parser.balanced and not parser.stack
-    assert parser.svgs == 5  # qubits and 2q gates per profile, + physical qubits on ft_logical
-    assert page.count("<svg") == 5
-    # a hollow marker per (kind, N, plot) and per classical point on the two 2q-gate plots
-    assert parser.markers == {"filled": 0, "hollow": 2 * 7 * 5 + 7 * 2}  # nothing compiled
-    # a curve per kind per plot and the classical one per 2q-gate plot, through all 7 N
-    assert len(parser.curves) == 2 * 5 + 2
+    # heron_r2: qubits, 2q gates, depth, success, duration; ft_logical: logical qubits, 2q
+    # gates, physical qubits, runtime; then classical FLOPs on a figure of their own
+    assert parser.svgs == page.count("<svg") == 5 + 4 + 1
+    # nothing compiled: a hollow marker per (kind, N, device plot), the FLOPs filled
+    assert parser.markers == {"filled": 7, "hollow": 2 * 7 * (5 + 4)}
+    # a curve per kind per device plot, and the FLOPs one, each through all 7 N
+    assert len(parser.curves) == 2 * (5 + 4) + 1
     assert all(d.count("L") == 6 for d in parser.curves)
-    assert len(parser.ids) == len(set(parser.ids))  # five plots in one page, no id twice
+    assert len(parser.ids) == len(set(parser.ids))  # ten plots in one page, no id twice
     namespaces = ("http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink")
     offline = page
     for namespace in namespaces:
@@ -244,8 +253,14 @@ def test_the_smallest_sizes_compile_whatever_the_time_budget() -> None:
     )
     source = {(r.seq_len, r.qram): r.source for r in report.rows}
     assert source[(4, "multiplexer")] == source[(4, "select-swap")] == "compiled"
-    assert source[(16, "select-swap")] == "analytic"  # 16 qubits: beyond the width limit
-    assert source[(1024, "multiplexer")] == source[(4, "oracle")] == "analytic"
+    assert source[(16, "select-swap")] == "extrapolated"  # 16 qubits: beyond the width limit
+    assert source[(1024, "multiplexer")] == "extrapolated"  # from its compiled N = 4
+    assert source[(4, "oracle")] == "analytic"
+    # the summary line says the budget ran out, what is next and how much more it needs
+    line = summary_line(report)
+    assert "2 compiled" in line and "time budget 1e-09 s ran out" in line, line
+    assert "the next (N=16 multiplexer on heron_r2) needs about" in line, line
+    assert re.search(r"\(--time-budget \d+\)$", line), line
     with pytest.raises(ResourceError, match="compile_at_least must be >= 0"):
         estimate("qlaci", [4], ["qrom"], ["heron_r2"], compile_at_least=-1, qdk_seq_lens=())
 
@@ -289,6 +304,17 @@ def test_cli_bad_input_is_one_line_exit_2(
     assert err.count("\n") == 1 and err.startswith("qcompile: error:")
 
 
+_QAMA_PLOTS = (
+    "0-qubits",
+    "0-two-qubit-gates",
+    "0-depth",
+    "0-neg-ln-success",
+    "0-duration-s",
+    "classical-flops",
+)
+
+
+@pytest.mark.slow
 def test_cli_writes_json_markdown_html(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     args = ["estimate", "qama", "--seq-len", "2..8", "--time-budget", "0", "--json"]
     assert main([*args, "--out", str(tmp_path)]) == 0
@@ -296,12 +322,20 @@ def test_cli_writes_json_markdown_html(tmp_path: Path, capsys: pytest.CaptureFix
     assert [r["seq_len"] for r in report["rows"]] == [2, 4, 8]
     assert report["versions"]["qiskit"] and report["profiles"] == ["heron_r2"]
     assert report["qdk"] == "qdk comparison: qama has no QRAM lookup to compare"
+    figures = {f"estimate-plot-{p}.{ext}" for p in _QAMA_PLOTS for ext in ("svg", "pdf")}
     assert {p.name for p in tmp_path.iterdir()} == {
         "estimate.json",
         "estimate.md",
         "estimate.html",
+        ".estimate.lock",
+        *figures,
     }
     page_dir = tmp_path / "page"
     assert main([*args, "--out", str(tmp_path / "data"), "--html", str(page_dir)]) == 0
-    assert [p.name for p in page_dir.iterdir()] == ["estimate.html"]
+    assert {p.name for p in page_dir.iterdir()} == {"estimate.html", ".estimate.lock", *figures}
+    assert {p.name for p in (tmp_path / "data").iterdir()} == {
+        "estimate.json",
+        "estimate.md",
+        ".estimate.lock",
+    }
     assert main([*args, "--out", str(tmp_path), "--qdk-seq-len", "x"]) == 2

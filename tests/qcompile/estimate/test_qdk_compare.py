@@ -22,6 +22,25 @@ from qcompile.estimate.qdk_compare import lower_for_estimate
 from qcompile.qram import CONSTRUCTIONS
 
 
+def test_measured_uncomputation_counts_its_fix_up_as_free() -> None:
+    # Gidney's measurement-based uncomputation: an AND by a Toffoli, undone by an X-basis
+    # measurement and a classically controlled CZ: one Toffoli, not two.
+    qc = QuantumCircuit(3, 1)
+    qc.ccx(0, 1, 2)
+    qc.h(2)
+    qc.measure(2, 0)
+    with qc.if_test((qc.clbits[0], 1)):
+        qc.cz(0, 1)
+        qc.x(2)
+    counts = clifford_t_counts(qc)
+    assert (counts.toffolis, counts.t_gates, counts.t_depth) == (1, 7, 3)
+    with_t = QuantumCircuit(2, 1)
+    with_t.measure(0, 0)
+    with with_t.if_test((with_t.clbits[0], 1)):
+        with_t.t(1)  # a non-Clifford inside a block counts, as if the block ran
+    assert clifford_t_counts(with_t).t_gates == 1
+
+
 def test_clifford_t_counts_count_t_depth_and_angles() -> None:
     qc = QuantumCircuit(4)
     qc.ccx(0, 1, 2)  # 7 T, T-depth 3
@@ -45,7 +64,7 @@ def _require_qdk() -> None:
     if importlib.util.find_spec("qdk") is None:
         if os.environ.get("CI"):
             pytest.fail("qdk is missing in CI: it is in the dev extra (pip install -e '.[dev]')")
-        pytest.skip("qdk not installed (optional extra: pip install 'qattn[estimate]')")
+        pytest.skip("qdk not installed (optional extra: pip install -e '.[estimate]')")
 
 
 @pytest.mark.slow

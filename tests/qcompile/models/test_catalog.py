@@ -18,6 +18,8 @@ from qcompile.models.catalog import (
 SPECS = [
     ModelSpec("qlaci", 4, width=1),
     ModelSpec("qlaci", 5, width=2, layers=2),  # padded to 8 entries
+    ModelSpec("qlaci-kernel", 4, width=2, copies=2, grover_iterations=1),
+    ModelSpec("qlaci-kernel", 5, layers=2),  # padded to 8 entries
     ModelSpec("qlaci_prototype", 3),
     ModelSpec("qlam", 3, width=4, layers=2),
     ModelSpec("qasa", 1, layers=2),

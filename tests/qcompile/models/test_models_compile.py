@@ -13,6 +13,7 @@ from qcompile.pipeline import CompileOptions, compile_circuit
 
 SMALL = {
     "qlaci": ModelSpec("qlaci", 4, width=1),
+    "qlaci-kernel": ModelSpec("qlaci-kernel", 4, width=1),
     "qlaci_prototype": ModelSpec("qlaci_prototype", 4),
     "qlam": ModelSpec("qlam", 2, width=4),
     "qasa": ModelSpec("qasa", 1, layers=2),

@@ -60,13 +60,55 @@ def _matrix(op) -> np.ndarray:
     return _CACHE[key]
 
 
-def sparse_simulate(circuit: QuantumCircuit, state: dict[int, complex]) -> dict[int, complex]:
-    """Exact simulation of a bound circuit on a sparse state (basis int -> amplitude)."""
-    index = {q: k for k, q in enumerate(circuit.qubits)}
+_OUTCOMES = np.random.default_rng(20261202)
+
+
+def sparse_simulate(
+    circuit: QuantumCircuit,
+    state: dict[int, complex],
+    qubit_map: Sequence[int] | None = None,
+    clbits: dict[int, int] | None = None,
+    clbit_map: Sequence[int] | None = None,
+) -> dict[int, complex]:
+    """Exact simulation of a bound circuit on a sparse state (basis int -> amplitude).
+
+    Mid-circuit measurements draw an outcome with its Born probability (from a seeded
+    generator shared by all calls, so repeated runs see different records) and collapse the
+    state; ``if_else`` blocks run on the recorded bit. A correct measured uncompute gives the
+    same output whatever the record.
+    """
+    qubit_map = list(range(circuit.num_qubits)) if qubit_map is None else list(qubit_map)
+    clbit_map = list(range(circuit.num_clbits)) if clbit_map is None else list(clbit_map)
+    clbits = {} if clbits is None else clbits
+    index = {q: qubit_map[k] for k, q in enumerate(circuit.qubits)}
+    cindex = {c: clbit_map[k] for k, c in enumerate(circuit.clbits)}
     phase = np.exp(1j * float(circuit.global_phase))
     state = {k: v * phase for k, v in state.items()}
     for inst in circuit.data:
         if inst.operation.name == "barrier":
+            continue
+        if inst.operation.name == "measure":
+            q = index[inst.qubits[0]]
+            p1 = sum(abs(a) ** 2 for k, a in state.items() if (k >> q) & 1)
+            bit = int(_OUTCOMES.random() < p1)
+            norm = np.sqrt(p1 if bit else 1 - p1)
+            state = {k: a / norm for k, a in state.items() if ((k >> q) & 1) == bit}
+            clbits[cindex[inst.clbits[0]]] = bit
+            continue
+        if inst.operation.name == "if_else":
+            (cbit, value) = inst.operation.condition
+            blocks = inst.operation.blocks
+            taken = blocks[0] if clbits.get(cindex[cbit], 0) == int(value) else None
+            if taken is None and len(blocks) > 1:
+                taken = blocks[1]
+            if taken is not None:
+                state = sparse_simulate(
+                    taken,
+                    state,
+                    [index[q] for q in inst.qubits],
+                    clbits,
+                    [cindex[c] for c in inst.clbits],
+                )
             continue
         qs = [index[q] for q in inst.qubits]
         mat = _matrix(inst.operation)

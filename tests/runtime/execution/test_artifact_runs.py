@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from runtime.execution.artifact_runs import RunRequest, run_artifact
 from runtime.execution.compare import distance_to_ideal, total_variation
 from runtime.execution.executor import EstimateResult, EstimatorPub, SampleResult, SamplerPub
 from runtime.execution.jobstore import JobStore
+from runtime.execution.mitigation import MitigationOptions
 
 
 def test_sampler_pubs_on_aer_match_the_logical_statevector() -> None:
@@ -77,6 +79,32 @@ def test_run_request_spec_round_trip_and_old_specs() -> None:
     old = {**request.to_spec(), "extra_field_from_the_future": 1}
     del old["random_parameters"]
     assert RunRequest.from_spec(old) == replace(request, random_parameters=None)
+    for field in ("execution_mode", "instance", "channel", "mitigation"):
+        del old[field]  # a spec from before issue #16
+    assert RunRequest.from_spec(old) == replace(request, random_parameters=None)
+    ibm = replace(
+        request,
+        command="estimate",
+        shots=None,
+        precision=0.01,
+        mode="ibm",
+        backend="ibm_fez",
+        execution_mode="session",
+        instance="my-instance",
+        channel="ibm_cloud",
+        mitigation=MitigationOptions(resilience_level=2, zne_noise_factors=(1, 3, 5)),
+    )
+    spec = json.loads(json.dumps(ibm.to_spec()))  # as the job store keeps it
+    assert RunRequest.from_spec(spec) == ibm
+    assert ibm.ideal == replace(
+        ibm,
+        mode="ideal",
+        backend=None,
+        execution_mode="job",
+        instance=None,
+        channel=None,
+        mitigation=MitigationOptions(),
+    )
     assert request.ideal.mode == "ideal" and request.ideal.backend is None
     with pytest.raises(JobError, match="not made by qrun"):
         RunRequest.from_spec({"kind": "sample"})
@@ -86,6 +114,12 @@ def test_run_request_spec_round_trip_and_old_specs() -> None:
         ({"noise_scale": -1.0}, "--noise-scale"),
         ({"mode": "ibm", "backend": None}, "needs a backend"),
         ({"mode": "cloud"}, "unknown mode"),
+        ({"execution_mode": "party"}, "--mode must be one of job, batch, session"),
+        ({"execution_mode": "batch"}, "--mode: for --ibm runs only"),
+        ({"channel": "ibm_cloud"}, "--channel: for --ibm runs only"),
+        ({"mode": "noisy", "mitigation": MitigationOptions(dynamical_decoupling="XY4")}, "XX only"),
+        ({"mode": "noisy", "mitigation": MitigationOptions(zne=True)}, "--zne: estimator options"),
+        ({"mitigation": MitigationOptions(zne=True)}, "--zne: estimator options"),
     ):
         with pytest.raises(JobError, match=message):
             replace(request, **bad)
@@ -100,7 +134,8 @@ def test_run_artifact_stores_the_resolved_request_and_resumes_from_it(
     outcome = run_artifact(store, request)
     qpy = Artifact.load(ghz_artifact).source
     assert outcome.request.artifact == str(qpy) and outcome.request.profile == "heron_r2"
-    assert outcome.ideal_key is not None and outcome.distance is not None
+    assert outcome.ideal_key is None and outcome.distance is not None  # exact, not sampled
+    assert outcome.distance["reference"] == "exact"
     with JobStore(store) as jobs:
         record = jobs.get(outcome.key)
         assert record is not None and record.spec == outcome.request.to_spec()

@@ -12,7 +12,7 @@ from qiskit_machine_learning.neural_networks import EstimatorQNN
 
 from hardware_profiles.errors import CompileError
 from qcompile.models.qlaci import build_qlaci
-from runtime.qnn.torch_qnn import TorchStatevectorQNN
+from runtime.qnn.torch_qnn import TorchStatevectorLayer, TorchStatevectorQNN
 from tests.runtime._torch_circuits import MODELS, random_circuit, reference_values
 
 
@@ -152,3 +152,35 @@ def test_hybrid_model_trains_through_torch_connector() -> None:
     assert isinstance(first_layer, torch.nn.Linear)
     assert first_layer.weight.grad is not None
     assert first_layer.weight.grad.abs().sum() > 0
+
+
+def test_layer_gradients_equal_statevector_finite_differences() -> None:
+    """The training layer's backward (one weighted adjoint sweep) against central
+    differences of Qiskit's Statevector, for the inputs and the float32 weights."""
+    model = MODELS["qlaci-multiplexer"]
+    rng = np.random.default_rng(8)
+    weights = rng.uniform(-1, 1, len(model.weights)).astype(np.float32).astype(float)
+    layer = TorchStatevectorLayer.from_model(model, initial_weights=weights)
+    assert [name for name, _ in layer.named_parameters()] == ["weight"]  # as TorchConnector
+    inputs = torch.tensor(rng.uniform(-np.pi, np.pi, (2, len(model.inputs))), requires_grad=True)
+    upstream = torch.tensor(rng.normal(size=(2, len(model.observables))))
+    (layer(inputs) * upstream).sum().backward()
+    assert inputs.grad is not None and layer.weight.grad is not None
+    step = 1e-5
+
+    def loss(x: np.ndarray, w: np.ndarray) -> float:
+        return float(
+            sum(reference_values(model, row, w) @ upstream[b].numpy() for b, row in enumerate(x))
+        )
+
+    x0 = inputs.detach().numpy()
+    for j in range(len(weights)):
+        e = np.zeros_like(weights)
+        e[j] = step
+        want = (loss(x0, weights + e) - loss(x0, weights - e)) / (2 * step)
+        assert abs(float(layer.weight.grad[j]) - want) < 1e-6
+    for j in range(x0.shape[1]):
+        e = np.zeros_like(x0)
+        e[0, j] = step
+        want = (loss(x0 + e, weights) - loss(x0 - e, weights)) / (2 * step)
+        assert abs(float(inputs.grad[0, j]) - want) < 1e-8

@@ -129,7 +129,10 @@ def test_noiseless_routing_equals_statevector(kind: str) -> None:
     # The ideal branch run (our permutation + phases) against qiskit's statevector.
     circuit = qram_query_circuit(kind, 4, seed=5)
     initial = qram_input(circuit, "plus")
-    ideal = Statevector(initial.statevector()).evolve(circuit).data
+    # a dynamic kind's ideal output is its unitary twin's (Aer checks both against the
+    # definition in tests/qcompile/qram): Statevector cannot run a measurement
+    unitary = qram_query_circuit(kind.removesuffix("-mbu"), 4, seed=5)
+    ideal = Statevector(initial.statevector()).evolve(unitary).data
     from runtime.simulators.trajectories import _compile, _run_batch
 
     state, phase = _run_batch(_compile(circuit, PauliNoise()), initial.bits.T.copy(), [[]])
@@ -221,3 +224,47 @@ def test_aer_noisy_circuit_is_the_reference_channel() -> None:
     assert fidelity == pytest.approx(_aer_fidelity(circuit, initial, noise), abs=1e-12)
     with pytest.raises(CircuitInputError, match="idle"):
         aer_noisy_circuit(circuit, PauliNoise(idle=0.1))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("kind", "size"), [("qrom-mbu", 4), ("select-swap-mbu", 8)])
+def test_measured_uncompute_trajectories_match_aer_dynamic_simulation(kind: str, size: int) -> None:
+    """Gate errors, the H's error, readout flips and the fix-up's errors, against Aer."""
+    from runtime.simulators.trajectories import aer_noisy_circuit, aer_readout_noise
+
+    noise = PauliNoise(one_qubit=0.01, two_qubit=0.02, readout=0.05)
+    circuit = qram_query_circuit(kind, size, seed=3)
+    assert circuit.count_ops().get("measure", 0) > 0
+    initial = qram_input(circuit, "plus")
+    keep = qram_kept_qubits(circuit)
+    est = simulate_trajectories(circuit, initial, noise, 3000, seed=1, keep=keep)
+
+    noisy = QuantumCircuit(circuit.num_qubits, circuit.num_clbits)
+    noisy.set_statevector(initial.statevector())
+    noisy.compose(aer_noisy_circuit(circuit, noise), inplace=True)
+    noisy.save_density_matrix()  # averaged over shots, i.e. over measurement records
+    shots = 600
+    sim = AerSimulator(method="density_matrix", noise_model=aer_readout_noise(noise))
+    rho = sim.run(noisy, shots=shots, seed_simulator=7).result().data()["density_matrix"]
+    traced = [q for q in range(circuit.num_qubits) if q not in keep]
+    reduced = np.asarray(partial_trace(rho, traced).data)
+    unitary = qram_query_circuit(kind.removesuffix("-mbu"), size, seed=3)
+    full = Statevector(initial.statevector()).evolve(unitary)
+    ideal = np.asarray(partial_trace(full, traced).data)  # pure: ancillas end in |0>
+    exact = float(np.real(np.trace(ideal @ reduced)))
+    # Aer's average over 3000 records has its own spread; the trajectory estimate too
+    print(kind, size, est.mean, est.stderr, exact)
+    assert abs(est.mean - exact) < 4 * est.stderr + 4 * (1 - exact) / np.sqrt(shots) + 2e-3
+    assert est.mean < 0.98  # the noise is visible
+
+
+def test_readout_flips_in_the_measured_uncompute_cost_fidelity() -> None:
+    circuit = qram_query_circuit("qrom-mbu", 16, seed=0)
+    keep = qram_kept_qubits(circuit)
+    clean = simulate_trajectories(circuit, qram_input(circuit), PauliNoise(), 50, keep=keep)
+    flips = simulate_trajectories(
+        circuit, qram_input(circuit), PauliNoise(readout=0.05), 400, seed=2, keep=keep
+    )
+    assert clean.mean == 1.0
+    # 14 measurements: a flip leaves the ancilla in |1> (garbage) and applies a wrong CZ
+    assert flips.mean < 1 - 0.05 * 14 / 4

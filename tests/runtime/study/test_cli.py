@@ -27,14 +27,13 @@ ARGS = [
     "study",
     "qram-fidelity",
     "--kinds",
-    *GRID["kind"],
+    ",".join(map(str, GRID["kind"])),
     "--sizes",
     "8..64",
     "--profiles",
     "grid_10x10",
     "--noise-scales",
-    "0.3",
-    "1",
+    "0.3,1",
     "--trajectories",
     "120",
     "--workers",
@@ -132,3 +131,45 @@ def test_qrun_start_up_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_lists_are_comma_separated(capsys: pytest.CaptureFixture[str]) -> None:
+    # the second profile is read as its own item: its name is the one refused
+    args = ["study", "qlaci-context", "--profiles", "heron_r2,nowhere", "--out", "x"]
+    assert main(args) == 2
+    assert "nowhere" in capsys.readouterr().err
+    args = ["study", "qram-fidelity", "--noise-scales", "0.1,-1", "--out", "x"]
+    assert main(args) == 2
+    assert "--noise-scales must be >= 0, got -1.0" in capsys.readouterr().err
+
+
+def test_the_old_space_separated_form_gets_a_one_line_hint(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["study", "qlaci-context", "--profiles", "heron_r2", "eagle_r3", "--out", "x"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--profiles heron_r2,eagle_r3" in err
+
+
+def test_study_help_names_every_default() -> None:
+    import argparse
+
+    from hardware_profiles.cli_support import DefaultsHelpFormatter, OneLineParser
+    from runtime.study.cli import add_study_parser
+
+    parser = OneLineParser(prog="qrun")
+    add_study_parser(parser.add_subparsers(parser_class=OneLineParser))
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    study = commands.choices["study"]
+    formatter = DefaultsHelpFormatter(study.prog)
+    missing = [
+        action.option_strings[0]
+        for action in study._actions
+        if action.option_strings and action.nargs != 0
+        if "default" not in (formatter._get_help_string(action) or "").lower()
+        and "required" not in (action.help or "")
+    ]
+    assert not missing

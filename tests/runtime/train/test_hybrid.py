@@ -13,6 +13,7 @@ from qcompile.models.qama_reference import qama_qubo_reference, qubo_energy_tabl
 from qcompile.models.qasa import qasa_reference_expectations
 from qcompile.models.qlaci_reference import qlaci_reference_expectations, split_qlaci_weights
 from qcompile.models.qlam_reference import qlam_reference_expectations
+from runtime.qnn.torch_qnn import TorchStatevectorLayer
 from runtime.train.hybrid import (
     HYBRIDS,
     QAMAAttention,
@@ -34,11 +35,12 @@ TASKS = {
 }
 # QAMA's output jumps where a step changes the solver's ground state (the solution is
 # detached, so the gradient cannot see it); a small step keeps the ground state.
-STEP = {"qlaci": 1e-2, "qlam": 1e-2, "qasa": 1e-2, "qama": 1e-4}
+STEP = {"qlaci": 1e-2, "qlaci-kernel": 1e-2, "qlam": 1e-2, "qasa": 1e-2, "qama": 1e-4}
 # A classical parameter that reaches the output only through the quantum part (the circuit,
 # or QAMA's couplings), so its gradient proves the input gradients flow back.
 BEFORE_QUANTUM = {
     "qlaci": "block.attention.key_proj.weight",
+    "qlaci-kernel": "block.attention.key_proj.weight",
     "qlam": "embed.weight",
     "qasa": "quantum.quantum.input_proj.weight",
     "qama": "blocks.0.attn.wk.weight",
@@ -60,7 +62,8 @@ def _loss(info: TaskInfo, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def _circuit_weights(model: nn.Module) -> list[torch.Tensor]:
-    return [m.weight for m in model.modules() if isinstance(m, TorchConnector)]
+    layers = (TorchConnector, TorchStatevectorLayer)
+    return [m.weight for m in model.modules() if isinstance(m, layers)]
 
 
 @pytest.mark.parametrize("name", sorted(HYBRIDS))

@@ -164,7 +164,7 @@ def test_models_must_fit_their_task():
 
 
 def test_hybrid_models_come_from_the_one_registry() -> None:
-    assert list(HYBRIDS) == ["qlaci", "qlam", "qama", "qasa"]
+    assert list(HYBRIDS) == ["qlaci", "qlaci-kernel", "qlam", "qama", "qasa"]
     for family in ("needle", "digits", "series"):
         hybrid = [name for name, spec in HYBRIDS.items() if spec.family == family]
         assert models_for(family)[: len(hybrid)] == hybrid and hybrid
