@@ -44,9 +44,9 @@ from qcompile.qram import (
     QRAMQuery,
     QRAMWords,
 )
-from qcompile.qram_pipeline import best_qram_options
 from qcompile.qram.tree_layout import two_qubit_count
 from qcompile.qram.verify import compiled_query_fidelity
+from qcompile.qram_pipeline import best_qram_options
 
 
 def checked(isa: QuantumCircuit, words: QRAMWords) -> tuple[int, float]:

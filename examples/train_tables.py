@@ -351,8 +351,9 @@ def _document(
         f"{trained / 60:.1f} min of training summed over runs, {reused} runs reused, "
         f"{wall / 60:.1f} min wall-clock for this invocation; run key "
         + ", ".join(f"`{k}`" for k in keys)
-        + f"). Seconds are wall-clock on a shared machine (load average "
-        f"{os.getloadavg()[0]:.0f} when this page was written), not a speed measurement.",
+        + "). Seconds are wall-clock on a machine shared with other jobs, whose load changes "
+        f"while it trains (load average {os.getloadavg()[0]:.0f} when this page was "
+        "written): they are not a speed measurement.",
         "",
         "Versions: " + ", ".join(f"{name} {value}" for name, value in versions.items()) + ".",
         "",

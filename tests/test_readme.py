@@ -37,7 +37,7 @@ SKIPPED: dict[str, str] = {
     r"^make (test-fast|lint|fuzz|docs|test-py312)\b": "CI runs these (`make test` runs lint "
     "and docs; .ci/run runs test-py312); fuzz and test-fast are parts of `make test`",
     r"benchmarks/": "benchmarks take minutes; they are not tests",
-    r"train_tables\.py": "trains every task x model x 3 seeds (~30 min)",
+    r"train_tables\.py": "trains every task x model x 3 seeds to convergence (hours)",
     r"--ibm ibm_fez": "needs an IBM Quantum account (tutorial (b) runs the same code locally)",
     r"--backend ibm --local": "minutes of CPU per SPSA step in local testing mode; the same "
     "path takes a training step in tests/runtime/qnn/test_shots_qnn.py (local IBM primitives)",

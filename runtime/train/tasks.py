@@ -6,10 +6,10 @@ token sequences ``x`` of shape ``(B, T, d)`` and targets, the :class:`TaskInfo` 
 from, its training loss and its test metrics. ``get_task(name)`` builds a task by name;
 ``train_size`` / ``test_size`` shrink it (for CI or quick runs).
 
-* ``needle-4``, ``needle-8``, ``needle-16`` (QLACI, kernel-attention QLACI): ``N`` key/value tokens ``[key ‖ value]``
-  and a final query token ``[query ‖ 0]``; the target is the value whose key equals the query
-  (MSE on every value dimension); ``retrieval_acc`` counts a prediction as right when the
-  nearest of the ``N`` candidate values is the true one.
+* ``needle-4``, ``needle-8``, ``needle-16`` (QLACI, kernel-attention QLACI): ``N`` key/value
+  tokens ``[key ‖ value]`` and a final query token ``[query ‖ 0]``; the target is the value
+  whose key equals the query (MSE on every value dimension); ``retrieval_acc`` counts a
+  prediction as right when the nearest of the ``N`` candidate values is the true one.
 * ``digits-rows`` (``T = 8, d = 8``) and ``digits-pixels`` (``T = 64, d = 1``) (QLAM, QAMA):
   scikit-learn's bundled 8×8 digits, pixels scaled to ``[0, 1]``, 10 classes, a fixed
   stratified 75/25 split.

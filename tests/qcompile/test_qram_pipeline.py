@@ -12,8 +12,8 @@ from hardware_profiles.errors import CompileError
 from qcompile.cli import main
 from qcompile.pipeline import CompileOptions, compile_circuit
 from qcompile.qram import CONSTRUCTIONS, LeanBucketBrigadeQRAM, QRAMWords
-from qcompile.qram_pipeline import BEST_PIPELINES, best_qram_options
 from qcompile.qram.tree_layout import two_qubit_count
+from qcompile.qram_pipeline import BEST_PIPELINES, best_qram_options
 
 
 @pytest.mark.parametrize("kind", [k for k in CONSTRUCTIONS if k != "oracle"])
