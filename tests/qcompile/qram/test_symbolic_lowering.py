@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from qiskit import QuantumCircuit
+from qiskit import QuantumCircuit, QuantumRegister
 from qiskit.circuit import ParameterVector
 from qiskit.quantum_info import Operator, PauliList, SparsePauliOp, Statevector
 
@@ -64,10 +64,14 @@ def _compiled_expectations(isa: QuantumCircuit, values: dict, observables) -> np
     touched = {bound.find_bit(q).index for inst in bound.data for q in inst.qubits}
     active = sorted(touched | set(layout.final_index_layout(filter_ancillas=True)))
     position = {p: j for j, p in enumerate(active)}
-    small = QuantumCircuit(len(active), global_phase=bound.global_phase)
+    # the same classical registers: measured uncomputes keep their measurements and if_else
+    small = QuantumCircuit(
+        QuantumRegister(len(active)), *bound.cregs, global_phase=bound.global_phase
+    )
     for inst in bound.data:
         if inst.operation.name not in ("barrier", "delay"):
-            small.append(inst.operation, [position[bound.find_bit(q).index] for q in inst.qubits])
+            qubits = [small.qubits[position[bound.find_bit(q).index]] for q in inst.qubits]
+            small.append(inst.operation, qubits, inst.clbits)
     small.save_statevector()
     state = Statevector(AerSimulator(method="statevector").run(small).result().get_statevector())
     out = []
@@ -86,7 +90,13 @@ def test_qlaci_builds_with_every_qram_kind_and_matches_the_reference(kind: str) 
     # The code path of ``qcompile build qlaci --seq-len 4 --qram KIND --profile heron_r2``.
     model = build_model(ModelSpec("qlaci", 4))
     result = compile_circuit(model.circuit, load_profile("heron_r2"), CompileOptions(qram=kind))
-    assert result.report.equivalence["status"] in ("equivalent", "skipped")
+    # a parametrised dynamic circuit has no equivalence method; the simulation below checks it
+    allowed = (
+        ("equivalent", "skipped", "not_checked")
+        if kind.endswith("-mbu")
+        else ("equivalent", "skipped")
+    )
+    assert result.report.equivalence["status"] in allowed
     isa = result.circuit
     assert set(isa.parameters) == set(model.circuit.parameters)  # still one circuit per input
     rng = np.random.default_rng(len(kind))
