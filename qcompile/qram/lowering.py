@@ -86,6 +86,15 @@ def symbolic_phases_as_rz(circuit: QuantumCircuit) -> QuantumCircuit:
     return out
 
 
+def _unused_name(base: str, taken: Any) -> str:
+    """``base``, or ``base1``, ``base2``... whichever is not among the ``taken`` names."""
+    name, suffix = base, 0
+    while name in taken:
+        suffix += 1
+        name = f"{base}{suffix}"
+    return name
+
+
 class QRAMLowering(TransformationPass):
     """Replace every top-level :class:`QRAMQuery` by the construction registered as ``kind``.
 
@@ -137,22 +146,12 @@ class QRAMLowering(TransformationPass):
         need_clbits = max(c.num_clbits for c in built.values())
         mid_bits: list[Any] = []
         if need_clbits:
-            taken = set(new_dag.cregs)
-            cname, csuffix = "qram_mbu", 0
-            while cname in taken:
-                csuffix += 1
-                cname = f"qram_mbu{csuffix}"
-            creg = ClassicalRegister(need_clbits, cname)
+            creg = ClassicalRegister(need_clbits, _unused_name("qram_mbu", new_dag.cregs))
             new_dag.add_creg(creg)
             mid_bits = list(creg)
         ancillas: list[Any] = []
         if need:
-            names = set(new_dag.qregs)
-            name, suffix = "qram_ancilla", 0
-            while name in names:
-                suffix += 1
-                name = f"qram_ancilla{suffix}"
-            reg = AncillaRegister(need, name)
+            reg = AncillaRegister(need, _unused_name("qram_ancilla", new_dag.qregs))
             new_dag.add_qreg(reg)
             ancillas = list(reg)
         for node in dag.topological_op_nodes():
