@@ -4,7 +4,8 @@ Every row is forward + backward of an MSE loss with input gradients (the inputs 
 that requires grad, as after a classical layer), batch 32 (``--batch-20`` at 20 qubits),
 ``torch.set_num_threads(--threads)`` (default 1). Rates are samples per CPU-second of this
 process (``time.process_time``), so a loaded machine slows every column alike; each column
-runs repeated steps for at least ``--seconds`` CPU-seconds after a warm-up step. Columns:
+runs repeated steps for at least ``--seconds`` CPU-seconds after a warm-up step (qattn and
+the reference alternate over ``--rounds`` rounds and keep their best round). Columns:
 
 * ``qattn``: :class:`runtime.qnn.torch_qnn.TorchStatevectorLayer` (the fused engine, one
   adjoint sweep per batch), as the hybrid models train it;
@@ -155,11 +156,60 @@ def _memory_probe(n: int, threads: int) -> int:
     layer = TorchStatevectorLayer(qc, list(x), list(w), obs)
     build = time.perf_counter() - start
     module_step(layer)(torch.rand(32, len(x)), torch.zeros(32, len(obs)))
+    # The kernel's high-water mark of this process (ru_maxrss would also count the parent's
+    # resident set at fork: Linux keeps it across execve).
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        status = Path("/proc/self/status").read_text()
+        peak = int(
+            next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]
+        )
+    except (OSError, StopIteration, ValueError):
+        pass
     print(
-        f"peak RSS {peak / 2**20:.2f} GiB for one engine step at {n} q, batch 32, in a fresh "
-        f"process (build {build:.2f} s)"
+        f"peak RSS (VmHWM) {peak / 2**20:.2f} GiB for one engine step at {n} q, batch 32, in a "
+        f"fresh process (build {build:.2f} s)"
     )
+    return 0
+
+
+def _thread_scaling(threads: int, widths: list[int], tokens: list[int], seconds: float) -> int:
+    """The engine's wall-clock rate with 1 and ``threads`` torch threads, alternating."""
+    print(f"thread scaling: 1 vs {threads} torch threads; load average {_load()}")
+    rng = np.random.default_rng(7)
+    circuits = [(f"lookup family, {n} q", lookup_family(n), 8 if n >= 20 else 32) for n in widths]
+    for t in tokens:
+        model = qlam_model(t)
+        circuits.append(
+            (
+                f"QLAM, T = {t}",
+                (model.circuit, model.inputs, model.weights, list(model.observables)),
+                32,
+            )
+        )
+    print(f"| circuit | samples/s, 1 thread | samples/s, {threads} threads | speed-up |")
+    print("|---|---|---|---|")
+    for label, (qc, x, w, obs), batch in circuits:
+        layer = TorchStatevectorLayer(qc, list(x), list(w), obs)
+        step = module_step(layer)
+        inputs = torch.tensor(rng.uniform(-np.pi, np.pi, (batch, len(x))), dtype=torch.float)
+        targets = torch.zeros(batch, len(obs))
+        best = {1: 0.0, threads: 0.0}
+        for _ in range(3):
+            for count in (1, threads):
+                torch.set_num_threads(count)
+                step(inputs, targets)
+                done, start = 0, time.perf_counter()
+                while time.perf_counter() - start < seconds / 3 or done == 0:
+                    step(inputs, targets)
+                    done += batch
+                best[count] = max(best[count], done / (time.perf_counter() - start))
+        print(
+            f"| {label} (batch {batch}) | {_fmt(best[1])} | {_fmt(best[threads])} | "
+            f"{best[threads] / best[1]:.2f}x |",
+            flush=True,
+        )
+    print(f"load average after: {_load()}")
     return 0
 
 
@@ -168,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: small rows, short")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="alternating rounds of qattn and the reference"
+    )
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--batch-20", type=int, default=8)
     parser.add_argument("--pl-samples", type=int, default=4)
@@ -185,9 +238,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--widths", type=int, nargs="*", default=[8, 11, 14, 17, 20])
     parser.add_argument("--tokens", type=int, nargs="*", default=[8, 16, 32, 64])
     parser.add_argument("--memory-probe", type=int, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--thread-scaling",
+        type=int,
+        metavar="T",
+        help="only the engine, with 1 and T torch threads alternating: wall-clock scaling",
+    )
     args = parser.parse_args(argv)
     if args.memory_probe:
         return _memory_probe(args.memory_probe, args.threads)
+    if args.thread_scaling:
+        return _thread_scaling(args.thread_scaling, args.widths, args.tokens, args.seconds)
     if args.quick:
         args.widths, args.tokens, args.seconds, args.pl_samples = [8, 11], [8], 0.3, 1
     torch.set_num_threads(args.threads)
@@ -217,19 +278,31 @@ def main(argv: list[str] | None = None) -> int:
         layer = TorchStatevectorLayer(qc, x, w, observables, np.linspace(-1, 1, len(w)))
         build = time.perf_counter() - start
         ours = module_step(layer)
-        out: dict[str, float | None] = {"qattn": rate(ours, inputs, targets, args.seconds)}
+        ref_rows = slice(0, reference_batch or batch)
+        with_reference = reference is not None and not args.only_qattn
+        # qattn and the reference alternate over --rounds rounds; each keeps its best round,
+        # so a transient load on the shared machine hits neither column alone.
+        best: dict[str, float] = {"qattn": 0.0, "reference": 0.0}
+        for _ in range(args.rounds):
+            best["qattn"] = max(
+                best["qattn"], rate(ours, inputs, targets, args.seconds / args.rounds)
+            )
+            if with_reference:
+                assert reference is not None
+                best["reference"] = max(
+                    best["reference"],
+                    rate(
+                        reference, inputs[ref_rows], targets[ref_rows], args.seconds / args.rounds
+                    ),
+                )
+        out: dict[str, float | None] = {"qattn": best["qattn"]}
         out["qattn wall"] = WALL[id(ours)]
         out["qml NN"] = None
         if (legacy or qc.num_qubits == 11) and not args.only_qattn:
             qnn = TorchStatevectorQNN(qc, x, w, observables, input_gradients=True)
             conn = TorchConnector(qnn, initial_weights=np.linspace(-1, 1, len(w)))
             out["qml NN"] = rate(module_step(conn), inputs, targets, args.seconds)
-        ref_rows = slice(0, reference_batch or batch)
-        out["reference"] = (
-            rate(reference, inputs[ref_rows], targets[ref_rows], args.seconds)
-            if reference is not None and not args.only_qattn
-            else None
-        )
+        out["reference"] = best["reference"] if with_reference else None
         out["lightning"] = out["default.qubit"] = None
         if have_pl and pl is not None:
             few = slice(0, max(1, min(pl_samples or args.pl_samples, batch)))

@@ -5,9 +5,12 @@
     .venv/bin/python examples/train_tables.py --quick         # a smoke run in about a minute
     .venv/bin/python examples/train_tables.py --verify --tasks series-arma --models qasa --seed 2
 
-Every run goes through :func:`runtime.train.loop.train` on the exact backend with one torch
-thread: a seeded validation split is carved from the training data, training stops early
-once the validation loss has not improved for ``patience`` epochs (at most ``max_epochs``),
+Every run goes through :func:`runtime.train.loop.train` with one torch thread, on the exact
+backend, and for the tasks of :data:`NOISY_ROWS` also the hybrid model on the ``noisy``
+backend (``qlaci@noisy``: the circuit compiled for heron_r2 and trained under its noise
+model, 16 trajectories per sample when it has more than 10 active qubits): a seeded
+validation split is carved from the training data, training stops early once the validation
+loss has not improved for ``patience`` epochs (at most ``max_epochs``),
 and a run is reported at its best validation epoch. Runs go to
 ``--runs DIR/<key>/<task>/<model>/seed<S>`` (default ``out/train_tables``, git-ignored), where
 ``<key>`` hashes the training code, the library versions, the torch thread count and the
@@ -20,7 +23,9 @@ The page (``--doc``, default ``docs/training_results.md``) gets, per task family
 (mean ± sample standard deviation over seeds at the best validation epoch; what each model
 ran; parameter counts against the family's reference baseline; epochs), one SVG of test
 metric and validation loss per epoch per task beside it (``docs/training_results/``), and a
-linked list of every run with its command and full-precision metrics.
+linked list of every run with its command and full-precision metrics. Under "Needle
+retrieval" it renders the qlaci-kernel sharpening and finite-shot subsection from the JSON
+that ``examples/qlaci_kernel_eval.py`` writes beside the runs of a run key, when there is one.
 """
 
 from __future__ import annotations
@@ -83,6 +88,17 @@ CODE_DIRS = (
 )
 FIGURES = "training_results"
 """Folder beside the page for its SVGs and run list."""
+NOISY = "@noisy"
+"""Suffix of a model trained on the ``noisy`` backend: its circuit compiled for
+:data:`NOISY_PROFILE` and simulated with that profile's noise model (``model@noisy``)."""
+NOISY_PROFILE, NOISY_TRAJECTORIES = "heron_r2", 16
+NOISY_ROWS: dict[str, tuple[str, ...]] = {
+    "needle-4": ("qlaci",),
+    "needle-8": ("qlaci",),
+    "series-arma": ("qasa",),
+    "series-sine": ("qasa",),
+}
+"""Tasks whose hybrid model is also trained under the device's noise (same protocol)."""
 
 
 def _protocol_key(task: str) -> str:
@@ -95,10 +111,16 @@ def _family(task: str) -> str:
 
 def _config(task: str, model: str, seed: int, sizes: dict[str, Any]) -> Any:
     from runtime.train.loop import TrainConfig
+    from runtime.train.spec import QNNBackend
 
+    backend = QNNBackend()
+    if model.endswith(NOISY):
+        model = model.removesuffix(NOISY)
+        backend = QNNBackend(name="noisy", profile=NOISY_PROFILE, trajectories=NOISY_TRAJECTORIES)
     return TrainConfig(
         task=task,
         model=model,
+        backend=backend,
         epochs=sizes["max_epochs"],
         seed=seed,
         batch_size=BATCH,
@@ -329,6 +351,7 @@ def _document(
     reused: int,
     keys: list[str],
     doc: Path,
+    roots: tuple[str, ...] = (),
 ) -> str:
     import torch
 
@@ -455,8 +478,30 @@ def _document(
             name = f"{FIGURES}/{task}.svg"
             _figure(task, results, figures / f"{task}.svg")
             parts += [f"![{task}: test metric and validation loss per epoch]({name})", ""]
+        if family == "needle":
+            parts += _kernel_eval(results, roots)
     (figures / "runs.md").write_text(_run_list(results, tasks, quick))
     return "\n".join(parts).rstrip() + "\n"
+
+
+def _kernel_eval(results: dict[tuple[str, str], list[dict]], roots: tuple[str, ...]) -> list[str]:
+    """The qlaci-kernel subsection from the first run key holding the eval JSON, else none."""
+    sys.path.insert(0, str(ROOT / "examples"))
+    from qlaci_kernel_section import OUTPUT, render_section
+
+    found = [Path(root) / OUTPUT for root in roots if (Path(root) / OUTPUT).exists()]
+    if not found:
+        return []
+    reference = {task: rs for (task, model), rs in results.items() if model == REFERENCE["needle"]}
+    softmax = {
+        task: statistics.fmean(_value(_best(r), "retrieval_acc") for r in rs)
+        for task, rs in reference.items()
+        if rs
+    }
+    capped = frozenset(
+        task for task, rs in reference.items() if rs and all("cap" in _epochs_run(r) for r in rs)
+    )
+    return [render_section(json.loads(found[0].read_text()), softmax, capped)]
 
 
 def _task_order(task: str) -> tuple[int, int, str]:
@@ -536,8 +581,9 @@ def main(argv: list[str] | None = None) -> int:
     jobs = []
     tasks = args.tasks or list(TASK_NAMES)
     for task in tasks:
-        for model in models_for(_family(task)):
-            if args.baselines_only and model in HYBRIDS:
+        noisy = [f"{model}{NOISY}" for model in NOISY_ROWS.get(task, ())]
+        for model in [*models_for(_family(task)), *noisy]:
+            if args.baselines_only and model.removesuffix(NOISY) in HYBRIDS:
                 continue
             if args.models and model not in args.models:
                 continue
@@ -594,7 +640,7 @@ def main(argv: list[str] | None = None) -> int:
     doc_path.parent.mkdir(parents=True, exist_ok=True)
     for stale in (doc_path.parent / FIGURES).glob("*.svg"):
         stale.unlink()  # figures of tasks this invocation did not run
-    doc = _document(results, protocol, raw_argv, wall, missing, reused, keys, doc_path)
+    doc = _document(results, protocol, raw_argv, wall, missing, reused, keys, doc_path, runs)
     doc_path.write_text(doc)
     print(f"wrote {args.doc} ({wall / 60:.1f} min)")
     return 1 if failures else 0

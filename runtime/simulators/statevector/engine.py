@@ -8,7 +8,8 @@ to ``(batch, K)`` expectation values, differentiable in both by torch autograd: 
 matrices and fused op matrices are built with torch ops (small tensors), the state sweep is
 one :class:`~runtime.simulators.statevector.sweep.FusedSweep` whose backward is one adjoint
 sweep per batch weighted by the upstream gradient (a vector-Jacobian product, not a
-Jacobian). Everything is complex128/float64, so gradients are exact to rounding.
+Jacobian); batches of small states (:data:`AUTOGRAD_BYTES`) run the same ops under torch
+autograd instead. Everything is complex128/float64, so gradients are exact to rounding.
 """
 
 from __future__ import annotations
@@ -27,9 +28,15 @@ from runtime.simulators.statevector.matrices import component_matrices
 from runtime.simulators.statevector.op_matrices import OpBuilder
 from runtime.simulators.statevector.pauli import PauliObservables
 from runtime.simulators.statevector.plan import GateRef, Op, Plan, plan_ops
-from runtime.simulators.statevector.sweep import FusedSweep, Sweep
+from runtime.simulators.statevector.sweep import FusedSweep, ProductPrefix, Sweep
 
-__all__ = ["MAX_ENGINE_QUBITS", "StatevectorEngine", "compile_engine"]
+__all__ = ["AUTOGRAD_BYTES", "MAX_ENGINE_QUBITS", "StatevectorEngine", "compile_engine"]
+
+AUTOGRAD_BYTES = 1 << 21
+"""Batches whose states take at most this many bytes are differentiated by torch autograd
+through the fused ops; larger ones by :class:`FusedSweep`'s adjoint sweep. Measured with
+``benchmarks/train_bench.py``'s circuits, batch 32, one thread: autograd is 1.1-1.4x faster
+on the 11-qubit lookup and on QLAM (6-8 qubits), the adjoint 1.5x faster at 14 qubits."""
 
 MAX_ENGINE_QUBITS = 25
 """Widest register the engine simulates (its einsum labels run out beyond)."""
@@ -246,31 +253,49 @@ class _Program:
         self.sweep = Sweep(
             n, list(plan.main), where, self.main.group_per_sample, perms, observables
         )
-        # Einsum operands of the product state: each prefix op's first column.
-        self.prefix_subs = [[*(1 + q for q in reversed(op.targets))] for op in plan.prefix]
+        # The product state's factors: each prefix op's first column, |0> elsewhere.
         covered = {q for op in plan.prefix for q in op.targets}
         self.zero_qubits = [q for q in range(n) if q not in covered]
+        subs = [tuple(1 + q for q in reversed(op.targets)) for op in plan.prefix]
+        per_sample = [op.per_sample for op in plan.prefix]
+        self.prefix_spec = ProductPrefix(
+            n,
+            tuple(
+                [(0, *sub) if p else sub for sub, p in zip(subs, per_sample, strict=True)]
+                + [(1 + q,) for q in self.zero_qubits]
+            ),
+            tuple(per_sample + [False] * len(self.zero_qubits)),
+        )
+
+    def factors(self, sample: torch.Tensor, shared: torch.Tensor) -> list[torch.Tensor]:
+        """The product state's factors (see :class:`ProductPrefix`)."""
+        batch = sample.shape[0]
+        groups = self.prefix.build(sample, shared)
+        out = []
+        for i, op in enumerate(self.prefix.ops):
+            column = self.prefix.matrix(groups, i)[..., 0, :, 0]  # (batch?, 2**t)
+            lead = (batch,) if op.per_sample else ()
+            out.append(column.reshape(*lead, *(2,) * len(op.targets)))
+        zero = torch.tensor([1.0, 0.0], dtype=torch.complex128)
+        return out + [zero] * len(self.zero_qubits)
 
     def initial(self, sample: torch.Tensor, shared: torch.Tensor) -> torch.Tensor:
         """The flat product state ``(batch, 2**n)`` of the prefix ops (``|0>`` elsewhere)."""
-        batch = sample.shape[0]
-        operands: list[object] = [torch.ones(batch, dtype=torch.complex128), [0]]
-        groups = self.prefix.build(sample, shared)
-        for i, (op, sub) in enumerate(zip(self.prefix.ops, self.prefix_subs, strict=True)):
-            column = self.prefix.matrix(groups, i)[..., 0, :, 0]  # (batch?, 2**t)
-            lead = (batch,) if op.per_sample else ()
-            operands += [column.reshape(*lead, *(2,) * len(sub)), [0, *sub] if lead else sub]
-        zero = torch.tensor([1.0, 0.0], dtype=torch.complex128)
-        for q in self.zero_qubits:
-            operands += [zero, [1 + q]]
-        out = [0, *(1 + q for q in reversed(range(self.num_qubits)))]
-        state = torch.einsum(*operands, out)
-        return state.reshape(batch, 1 << self.num_qubits)
+        return self.prefix_spec.state(self.factors(sample, shared), sample.shape[0])
 
     def run(self, sample: torch.Tensor, shared: torch.Tensor) -> torch.Tensor:
-        psi0 = self.initial(sample, shared)
+        factors = self.factors(sample, shared)
         mats = self.main.build(sample, shared)
-        out: torch.Tensor = FusedSweep.apply(self.sweep, psi0, *mats)
+        if sample.shape[0] << (self.num_qubits + 4) <= AUTOGRAD_BYTES:
+            # Small states: torch autograd through the same fused ops is faster than the
+            # adjoint sweep, whose per-op Python costs more than the tiny kernels it runs.
+            psi0 = self.prefix_spec.state(factors, sample.shape[0])
+            final, _ = self.sweep.forward_chunk(psi0, mats, False)
+            values: torch.Tensor = self.sweep.observables.values(final)
+            return values
+        out: torch.Tensor = FusedSweep.apply(
+            self.sweep, self.prefix_spec, sample.shape[0], *factors, *mats
+        )
         return out
 
     def state(self, sample: torch.Tensor, shared: torch.Tensor) -> torch.Tensor:

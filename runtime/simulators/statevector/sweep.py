@@ -5,15 +5,19 @@ the flat index is Qiskit's little-endian basis index). A dense op is one ``einsu
 matrix with the state: a shared matrix is one GEMM over the whole batch, a per-sample one a
 batched matmul, a multiplexer batched over its control values too. A perm op is one gather.
 
-:class:`FusedSweep` is a :class:`torch.autograd.Function` from the initial (product) state
-and the ops' matrices to the expectation values. Its backward is the adjoint method in the
-fused form, weighted by the upstream gradient ``g``: ``lambda = sum_k g_k O_k psi`` is
+:class:`FusedSweep` is a :class:`torch.autograd.Function` from the factors of the initial
+product state (:class:`ProductPrefix`) and the ops' matrices to the expectation values. The
+product state is built chunk by chunk inside the sweep and differentiated chunk by chunk, so
+no batch-sized initial state or gradient of it is ever held. Its backward is the adjoint
+method in the fused form, weighted by the upstream gradient ``g``: ``lambda = sum_k g_k O_k psi`` is
 swept back once through the ops (``lambda <- M^dagger lambda``), and each op's matrix gets
 ``2 sum lambda_out conj(psi_in)^T`` (torch's convention for the gradient of a real loss with
 respect to a complex tensor), summed over the batch for shared matrices. ``psi_in`` is kept
 from the forward sweep while the kept states fit in :data:`KEEP_BYTES`, otherwise it is
 un-computed alongside ``lambda`` (one einsum over both). Batches whose state exceeds
-:data:`CHUNK_BYTES` are swept in chunks of samples, so memory stays bounded at any width.
+:data:`CHUNK_BYTES` are swept in chunks of samples; batches whose final states exceed
+:data:`STREAM_BYTES` keep nothing from the forward sweep and recompute each chunk's sweep in
+backward (keeping that chunk's states), so memory holds about one chunk at any width.
 
 References:
     Jones & Gacon, "Efficient calculation of gradients in classical simulations of
@@ -30,15 +34,30 @@ import torch
 from runtime.simulators.statevector.pauli import PauliObservables
 from runtime.simulators.statevector.plan import Op
 
-__all__ = ["CHUNK_BYTES", "DEFER_BYTES", "KEEP_BYTES", "FusedSweep", "StepOp", "Sweep"]
+__all__ = [
+    "CHUNK_BYTES",
+    "DEFER_BYTES",
+    "KEEP_BYTES",
+    "STREAM_BYTES",
+    "FusedSweep",
+    "ProductPrefix",
+    "StepOp",
+    "Sweep",
+]
 
 KEEP_BYTES = 1 << 29
 """Kept forward states (whole batch) up to this size; beyond, the adjoint sweep un-computes."""
-CHUNK_BYTES = 1 << 26
-"""Largest state (bytes) swept at once; bigger batches are swept in chunks of samples."""
+CHUNK_BYTES = 1 << 22
+"""Largest state (bytes) swept at once; bigger batches are swept in chunks of samples.
+
+Small enough that a chunk's states stay in the last-level cache: measured on this 2-core
+EPYC (32 MiB L3), one training step at 17 qubits, batch 32, costs 1.4 CPU-s with 4 MiB
+chunks against 2.6 CPU-s with 64 MiB chunks (``benchmarks/train_bench.py``)."""
+STREAM_BYTES = 1 << 24
+"""Batches whose final states take more bytes are recomputed chunk by chunk in backward."""
 DEFER_BYTES = 1 << 21
 """Chunks whose state takes at most this many bytes defer their overlaps (one per group)."""
-_SMALL = 1 << 16  # states of at most this many amplitudes take elementwise one-qubit paths
+_SMALL = 1 << 16  # states of at most this many amplitudes take the small-state paths
 _STACK = 51  # einsum label of the (psi, lambda) stacking axis
 
 
@@ -174,16 +193,16 @@ class Sweep:
         lead = psi.shape[:-1]
         if step.full:
             if step.per_sample:
-                return (m[:, 0] @ psi.unsqueeze(-1)).squeeze(-1)
-            return psi @ m[0].transpose(0, 1)
+                return (m.reshape(m.shape[0], self.dim, self.dim) @ psi.unsqueeze(-1)).squeeze(-1)
+            return psi @ m.reshape(self.dim, self.dim).transpose(0, 1)
         if step.block is not None:
             hi, dim, lo = step.block
-            mm = m[:, 0] if step.per_sample else m[0]
-            if step.per_sample and dim == 2 and psi.numel() <= _SMALL:
-                # A small state's per-sample one-qubit gate: elementwise (tiny GEMMs are slow).
-                batch = mm.shape[0]
-                view = psi.reshape(-1, batch, hi, 1, 2, lo)
-                out = (mm[:, None, :, :, None] * view).sum(-2)
+            # The (single) control value's matrix, as a view (``m[:, 0]`` would be a select,
+            # whose autograd backward zero-fills a full-size gradient).
+            mm = m.reshape(m.shape[0], dim, dim) if step.per_sample else m.reshape(dim, dim)
+            if step.per_sample and psi.numel() <= _SMALL and len(lead) == 1 and lo > 1 and hi > 1:
+                # A small state's per-sample block: one broadcast batched matmul.
+                out = torch.matmul(mm[:, None], psi.view(lead[0], hi, dim, lo))
                 return out.reshape(*lead, self.dim)
             if lo == 1:
                 if step.per_sample:
@@ -248,13 +267,23 @@ class Sweep:
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """The final state and, with ``keep``, each matrix op's input state."""
         kept: list[torch.Tensor] = []
+        # Each group's matrices split once: under autograd one backward node per group,
+        # where a ``select`` per op would zero-fill a group-sized gradient per op.
+        slots: dict[int, tuple[torch.Tensor, ...]] = {}
         for step in self.steps:
             if step.src is not None:
                 psi = self._permute(psi, step.src)
                 continue
             if keep:
                 kept.append(psi)
-            psi = self._apply(step, self.matrix(step, mats), psi, False)
+            if step.slot is None:
+                matrix = mats[step.matrix]
+            else:
+                if step.matrix not in slots:
+                    group = mats[step.matrix]
+                    slots[step.matrix] = group.unbind(group.dim() - 4)
+                matrix = slots[step.matrix][step.slot]
+            psi = self._apply(step, matrix, psi, False)
         return psi, kept
 
     def backward_chunk(
@@ -345,68 +374,135 @@ class Sweep:
         target.index_add_(axis, slots, source)
 
 
+@dataclass(frozen=True)
+class ProductPrefix:
+    """The initial product state ``(x) c_f`` as einsum factors, built per chunk of samples.
+
+    Attributes:
+        num_qubits: Register width.
+        subs: Per factor, its einsum labels (``1 + q`` for qubit ``q``, most significant
+            first); a per-sample factor has the batch label 0 in front.
+        per_sample: Per factor, whether it has a batch axis.
+    """
+
+    num_qubits: int
+    subs: tuple[tuple[int, ...], ...]
+    per_sample: tuple[bool, ...]
+
+    def state(self, factors: list[torch.Tensor], batch: int) -> torch.Tensor:
+        """The flat product state ``(batch, 2**n)`` of ``factors`` (rows already sliced)."""
+        operands: list[object] = [torch.ones(batch, dtype=torch.complex128), [0]]
+        for factor, sub in zip(factors, self.subs, strict=True):
+            operands += [factor, list(sub)]
+        out = [0, *(1 + q for q in reversed(range(self.num_qubits)))]
+        return torch.einsum(*operands, out).reshape(batch, 1 << self.num_qubits)
+
+    def rows(self, factors: list[torch.Tensor], rows: slice) -> list[torch.Tensor]:
+        """The factors of the samples ``rows`` (shared factors unchanged)."""
+        return [f[rows] if p else f for f, p in zip(factors, self.per_sample, strict=True)]
+
+
 class FusedSweep(torch.autograd.Function):
     """Expectation values from the initial state and the op matrices; see the module docstring."""
 
     @staticmethod
-    def forward(ctx: Any, sweep: Sweep, psi0: torch.Tensor, *mats: torch.Tensor) -> torch.Tensor:
-        """Sweep forward by chunks of samples; keep what the backward sweep needs."""
-        batch = psi0.shape[0]
+    def forward(
+        ctx: Any, sweep: Sweep, prefix: ProductPrefix, batch: int, *tensors: torch.Tensor
+    ) -> torch.Tensor:
+        """Sweep forward by chunks of samples; keep what the backward sweep needs.
+
+        ``tensors`` are the prefix's factors, then the ops' matrices.
+        """
+        factors, mats = list(tensors[: len(prefix.subs)]), tensors[len(prefix.subs) :]
         state_bytes = 16 << sweep.num_qubits
         chunk = max(1, min(batch, CHUNK_BYTES // state_bytes))
         matrix_ops = sum(s.src is None for s in sweep.steps)
-        # Every chunk's kept states live until the backward sweep: the budget is the batch's.
-        keep = matrix_ops * batch * state_bytes <= KEEP_BYTES
+        grad = any(ctx.needs_input_grad)
+        # Large batches stream: nothing is kept, and backward recomputes each chunk's sweep
+        # (keeping that chunk's states), so memory holds one chunk whatever the batch.
+        stream = grad and batch * state_bytes > STREAM_BYTES
+        # Otherwise every chunk's kept states live until the backward sweep.
+        keep = grad and not stream and matrix_ops * batch * state_bytes <= KEEP_BYTES
         finals, kepts, values = [], [], []
         with torch.no_grad():
             for start in range(0, batch, chunk):
                 rows = slice(start, start + chunk)
                 chunk_mats = [m[rows] if _per_sample(sweep, i) else m for i, m in enumerate(mats)]
-                final, kept = sweep.forward_chunk(
-                    psi0[rows], chunk_mats, keep and any(ctx.needs_input_grad)
-                )
-                finals.append(final)
-                kepts.append(kept)
+                psi0 = prefix.state(prefix.rows(factors, rows), min(chunk, batch - start))
+                final, kept = sweep.forward_chunk(psi0, chunk_mats, keep)
+                del psi0
                 values.append(sweep.observables.values(final))
-        ctx.sweep, ctx.finals, ctx.kepts, ctx.chunk = sweep, finals, kepts, chunk
-        ctx.save_for_backward(*mats)
-        return torch.cat(values) if values else psi0.new_zeros((0, sweep.observables.count)).real
+                if not stream:
+                    finals.append(final)
+                    kepts.append(kept)
+                del final, kept
+        ctx.sweep, ctx.prefix, ctx.chunk = sweep, prefix, chunk
+        ctx.finals, ctx.kepts = finals, kepts
+        ctx.stream = stream
+        ctx.keep_chunk = matrix_ops * chunk * state_bytes <= KEEP_BYTES
+        ctx.save_for_backward(*tensors)
+        if not values:
+            return torch.zeros((0, sweep.observables.count), dtype=torch.float64)
+        return torch.cat(values)
 
     @staticmethod
     def backward(ctx: Any, grad_values: torch.Tensor) -> tuple[Any, ...]:
         """One adjoint sweep per chunk, weighted by ``grad_values``."""
         sweep: Sweep = ctx.sweep
-        mats = list(ctx.saved_tensors)
+        prefix: ProductPrefix = ctx.prefix
+        tensors = list(ctx.saved_tensors)
+        count = len(prefix.subs)
+        factors, mats = tensors[:count], tensors[count:]
+        factor_grads: list[torch.Tensor | None] = [None] * count
+        want_factors = [ctx.needs_input_grad[3 + i] for i in range(count)]
         grads: list[torch.Tensor | None] = [None] * len(mats)
-        # d loss / d psi0 = 2 lambda_0, written chunk by chunk (no second full-size copy).
-        grad_psi0: torch.Tensor | None = None
         chunk = ctx.chunk
-        with torch.no_grad():
-            for c, (final, kept) in enumerate(zip(ctx.finals, ctx.kepts, strict=True)):
-                rows = slice(c * chunk, c * chunk + final.shape[0])
+        batch = grad_values.shape[0]
+        for c, start in enumerate(range(0, batch, chunk)):
+            rows = slice(start, min(start + chunk, batch))
+            with torch.no_grad():
                 chunk_mats = [m[rows] if _per_sample(sweep, i) else m for i, m in enumerate(mats)]
+                if ctx.stream:
+                    psi0 = prefix.state(prefix.rows(factors, rows), rows.stop - rows.start)
+                    final, kept = sweep.forward_chunk(psi0, chunk_mats, ctx.keep_chunk)
+                    del psi0
+                else:
+                    final, kept = ctx.finals[c], ctx.kepts[c]
                 lam = sweep.observables.weighted(final, grad_values[rows])
                 chunk_grads: list[torch.Tensor | None] = [None] * len(mats)
                 lam0 = sweep.backward_chunk(final, lam, chunk_mats, list(kept), chunk_grads)
-                if grad_psi0 is None:
-                    grad_psi0 = lam0.new_empty((grad_values.shape[0], lam0.shape[1]))
-                grad_psi0[rows] = lam0
-                grad_psi0[rows] *= 2
-                del lam0
-                for i, g in enumerate(chunk_grads):
-                    if g is None:
-                        continue
-                    if _per_sample(sweep, i):
-                        if grads[i] is None:
-                            grads[i] = torch.zeros_like(mats[i])
-                        grads[i][rows] = g  # type: ignore[index]
+                del final, kept, lam
+            # d loss / d psi0 = 2 lambda_0; through the product state to its factors.
+            needed = [i for i in range(count) if want_factors[i]]
+            if needed:
+                with torch.enable_grad():
+                    leaves = [f.detach().requires_grad_(i in needed) for i, f in enumerate(factors)]
+                    psi0 = prefix.state(prefix.rows(leaves, rows), rows.stop - rows.start)
+                    found = torch.autograd.grad(psi0, [leaves[i] for i in needed], 2 * lam0)
+                for i, g in zip(needed, found, strict=True):
+                    if prefix.per_sample[i]:
+                        if factor_grads[i] is None:
+                            factor_grads[i] = torch.zeros_like(factors[i])
+                        factor_grads[i][rows] = g[rows]  # type: ignore[index]
                     else:
-                        current = grads[i]
-                        grads[i] = g if current is None else current + g
+                        current = factor_grads[i]
+                        factor_grads[i] = g if current is None else current + g
+            del lam0
+            for i, chunk_grad in enumerate(chunk_grads):
+                if chunk_grad is None:
+                    continue
+                g = chunk_grad
+                if _per_sample(sweep, i):
+                    if grads[i] is None:
+                        grads[i] = torch.zeros_like(mats[i])
+                    grads[i][rows] = g  # type: ignore[index]
+                else:
+                    current = grads[i]
+                    grads[i] = g if current is None else current + g
         for i, m in enumerate(mats):
             if grads[i] is None:
                 grads[i] = torch.zeros_like(m)
-        return (None, grad_psi0, *grads)
+        return (None, None, None, *factor_grads, *grads)
 
 
 def _per_sample(sweep: Sweep, index: int) -> bool:

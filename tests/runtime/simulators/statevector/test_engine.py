@@ -23,7 +23,7 @@ from qiskit.quantum_info import SparsePauliOp, Statevector
 from qiskit_machine_learning.gradients import ParamShiftEstimatorGradient
 
 from hardware_profiles.errors import CompileError
-from runtime.simulators.statevector import compile_engine, sweep
+from runtime.simulators.statevector import compile_engine, engine, sweep
 from tests.runtime._torch_circuits import MODELS, reference_values
 
 TOL = 1e-8
@@ -134,22 +134,25 @@ def test_statevectors_equal_qiskit(name: str) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("path", ["autograd", "adjoint"])
 @pytest.mark.parametrize("name", list(MODELS))
-def test_vjp_equals_finite_differences_on_every_model(name: str) -> None:
+def test_vjp_equals_finite_differences_on_every_model(name: str, path: str) -> None:
+    """Both differentiation paths (the default picks one by state size)."""
     model = MODELS[name]
     rng = np.random.default_rng(3)
     rows = rng.uniform(-np.pi, np.pi, (2, len(model.inputs)))
     w = rng.uniform(-np.pi, np.pi, len(model.weights))
     upstream = rng.normal(size=(2, len(model.observables)))
-    _check_vjp(
-        model.circuit,
-        list(model.inputs),
-        list(model.weights),
-        list(model.observables),
-        rows,
-        w,
-        upstream,
-    )
+    with mock.patch.object(engine, "AUTOGRAD_BYTES", 1 << 30 if path == "autograd" else 0):
+        _check_vjp(
+            model.circuit,
+            list(model.inputs),
+            list(model.weights),
+            list(model.observables),
+            rows,
+            w,
+            upstream,
+        )
 
 
 @pytest.mark.slow
@@ -227,16 +230,24 @@ def circuits(draw: st.DrawFn) -> tuple[QuantumCircuit, list, list, list[SparsePa
     return qc, list(x), list(w), observables, block  # type: ignore[return-value]
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(circuits(), st.integers(0, 2**32 - 1), st.booleans(), st.booleans())
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    circuits(),
+    st.integers(0, 2**32 - 1),
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from(["autograd", "adjoint", "stream"]),
+)
 def test_random_circuits_values_and_vjp_exact(
     case: tuple[QuantumCircuit, list, list, list[SparsePauliOp], int | None],
     seed: int,
     keep: bool,
     small_chunks: bool,
+    path: str,
 ) -> None:
     """Every gate kind, fused at several block widths (small widths force permutation ops),
-    with kept or un-computed states and chunked or whole batches."""
+    differentiated by autograd through the fused ops, by the adjoint sweep with kept or
+    un-computed states over chunked or whole batches, or streamed (recomputed per chunk)."""
     qc, x, w, observables, block = case
     rng = np.random.default_rng(seed)
     rows = rng.uniform(-np.pi, np.pi, (3, len(x)))
@@ -245,6 +256,8 @@ def test_random_circuits_values_and_vjp_exact(
     with (
         mock.patch.object(sweep, "KEEP_BYTES", sweep.KEEP_BYTES if keep else 0),
         mock.patch.object(sweep, "CHUNK_BYTES", 16 << qc.num_qubits if small_chunks else 1 << 26),
+        mock.patch.object(engine, "AUTOGRAD_BYTES", 1 << 30 if path == "autograd" else 0),
+        mock.patch.object(sweep, "STREAM_BYTES", 0 if path == "stream" else 1 << 30),
     ):
         options = {} if block is None else {"max_block": block}
         _check_vjp(qc, x, w, observables, rows, weights, upstream, **options)
