@@ -88,12 +88,16 @@ CODE_DIRS = (
 )
 FIGURES = "training_results"
 """Folder beside the page for its SVGs and run list."""
+LONGER = "budget/needle-16.md"
+"""The longer-budget needle-16 page, linked from the needle section when it exists; made by
+``examples/train_tables.py --tasks needle-16 --models qlaci-kernel softmax-attn --max-epochs 48
+--patience 48 --runs out/train_tables_long --doc docs/budget/needle-16.md``."""
 NOISY = "@noisy"
 """Suffix of a model trained on the ``noisy`` backend: its circuit compiled for
 :data:`NOISY_PROFILE` and simulated with that profile's noise model (``model@noisy``)."""
 NOISY_PROFILE, NOISY_TRAJECTORIES = "heron_r2", 16
 NOISY_ROWS: dict[str, tuple[str, ...]] = {
-    "needle-4": ("qlaci",),
+    "needle-4": ("qlaci", "qlaci-kernel"),
     "needle-8": ("qlaci",),
     "series-arma": ("qasa",),
     "series-sine": ("qasa",),
@@ -480,6 +484,14 @@ def _document(
             parts += [f"![{task}: test metric and validation loss per epoch]({name})", ""]
         if family == "needle":
             parts += _kernel_eval(results, roots)
+            longer = doc.parent / LONGER
+            if longer.exists() and longer.resolve() != doc.resolve():
+                parts += [
+                    f"**A longer budget:** [{LONGER}]({LONGER}) trains qlaci-kernel and "
+                    "softmax-attn on needle-16 without early stopping (its own command and "
+                    "runs; the page says how far each got).",
+                    "",
+                ]
     (figures / "runs.md").write_text(_run_list(results, tasks, quick))
     return "\n".join(parts).rstrip() + "\n"
 
@@ -547,6 +559,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", nargs="*", default=None, help="only these tasks")
     parser.add_argument("--models", nargs="*", default=None, help="only these models")
     parser.add_argument("--baselines-only", action="store_true", help="skip hybrid models")
+    parser.add_argument("--max-epochs", type=int, help="override every family's epoch cap")
+    parser.add_argument("--patience", type=int, help="override every family's patience")
+    parser.add_argument(
+        "--no-noisy", action="store_true", help=f"skip the noise-trained rows (model{NOISY})"
+    )
     parser.add_argument("--quick", action="store_true", help="tiny sizes: a smoke run")
     parser.add_argument("--verify", action="store_true", help="retrain and compare bit for bit")
     parser.add_argument(
@@ -571,6 +588,19 @@ def main(argv: list[str] | None = None) -> int:
     runs = tuple(str(Path(args.runs) / key) for key in keys)
     seeds = args.seed if args.seed else list(range(args.seeds))
     missing = []
+    if args.max_epochs is not None or args.patience is not None:
+        protocol = {
+            family: {
+                **sizes,
+                "max_epochs": args.max_epochs or sizes["max_epochs"],
+                "patience": args.patience or sizes["patience"],
+            }
+            for family, sizes in protocol.items()
+        }
+        missing.append(
+            f"the protocol's usual budget: this page overrides it (--max-epochs {args.max_epochs}, "
+            f"--patience {args.patience})"
+        )
     if keys != [current]:
         missing.append(
             f"a run of the current code: the runs are stored under key {', '.join(keys)}, "
@@ -578,10 +608,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.baselines_only:
         missing.append("the hybrid models (run with --baselines-only)")
+    if args.no_noisy:
+        missing.append("the noise-trained rows (run with --no-noisy)")
     jobs = []
     tasks = args.tasks or list(TASK_NAMES)
     for task in tasks:
-        noisy = [f"{model}{NOISY}" for model in NOISY_ROWS.get(task, ())]
+        noisy = [] if args.no_noisy else [f"{m}{NOISY}" for m in NOISY_ROWS.get(task, ())]
         for model in [*models_for(_family(task)), *noisy]:
             if args.baselines_only and model.removesuffix(NOISY) in HYBRIDS:
                 continue

@@ -57,7 +57,7 @@ SMALLER: list[tuple[str, str]] = [
     (r"--epochs 10 ", "--epochs 1 --train-size 16 --test-size 8 "),
     (r"--epochs 20 ", "--epochs 2 --train-size 16 --test-size 8 "),
     (
-        r"(--backend (aer-noisy|ibm) .*)--train-size 32 --test-size 32",
+        r"(--backend (noisy|aer-noisy|ibm) .*)--train-size 32 --test-size 32",
         r"\1--train-size 4 --test-size 4",
     ),
 ]

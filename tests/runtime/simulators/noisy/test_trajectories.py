@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from qiskit.circuit import ParameterVector
 from qiskit.quantum_info import DensityMatrix, SparsePauliOp
 from qiskit_aer import AerSimulator
 
-from runtime.simulators.noisy import DensityEngine, TrajectoryEngine, noisy_program
+from runtime.simulators.noisy import DensityEngine, TrajectoryEngine, noisy_program, trajectories
 from runtime.simulators.noisy.program import readout_observable
 from tests.runtime.simulators.noisy._circuits import compact, observables, occurrence_values
 
@@ -37,14 +38,17 @@ def _case():  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.slow
-def test_trajectory_mean_is_within_4_sigma_of_aer_density_matrix() -> None:
+@pytest.mark.parametrize("chunked", [False, True])
+def test_trajectory_mean_is_within_4_sigma_of_aer_density_matrix(chunked: bool) -> None:
+    """Also with one sample per chunk (each chunk draws its own trajectories in turn)."""
     c = _case()
     obs = observables(c.circuit.num_qubits)
     angles = occurrence_values(c, np.random.default_rng(3).uniform(-2, 2, (2, 5)))
     program = noisy_program(c.circuit, c.occurrences, c.noise, obs, readout=False)
-    values = TrajectoryEngine(program).expectations(
-        torch.as_tensor(angles), 4000, torch.Generator().manual_seed(5)
-    )
+    with mock.patch.object(trajectories, "CHUNK_BYTES", 1 if chunked else trajectories.CHUNK_BYTES):
+        values = TrajectoryEngine(program).expectations(
+            torch.as_tensor(angles), 4000, torch.Generator().manual_seed(5)
+        )
     mean = values.mean(1).numpy()
     sigma = values.std(1).numpy() / np.sqrt(4000)
     simulator = AerSimulator(method="density_matrix", noise_model=c.noise)
