@@ -8,7 +8,8 @@
 Every run goes through :func:`runtime.train.loop.train` with one torch thread, on the exact
 backend, and for the tasks of :data:`NOISY_ROWS` also the hybrid model on the ``noisy``
 backend (``qlaci@noisy``: the circuit compiled for heron_r2 and trained under its noise
-model, 16 trajectories per sample when it has more than 10 active qubits): a seeded
+model, 16 unbiased trajectories per sample; ``auto`` mode keeps the exact density matrix for
+circuits of at most 7 active qubits): a seeded
 validation split is carved from the training data, training stops early once the validation
 loss has not improved for ``patience`` epochs (at most ``max_epochs``),
 and a run is reported at its best validation epoch. Runs go to
@@ -602,9 +603,11 @@ def main(argv: list[str] | None = None) -> int:
             f"--patience {args.patience})"
         )
     if keys != [current]:
+        others = [key for key in keys if key != current]
         missing.append(
-            f"a run of the current code: the runs are stored under key {', '.join(keys)}, "
-            f"the current training code hashes to {current}, so a rerun may differ in its bits"
+            f"only runs of the current code: rows may come from runs stored under key "
+            f"{', '.join(others)} (the current training code hashes to {current}), so a rerun "
+            "may differ in its bits"
         )
     if args.baselines_only:
         missing.append("the hybrid models (run with --baselines-only)")
