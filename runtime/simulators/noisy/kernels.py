@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import torch
 
-__all__ = ["apply_dense", "apply_diagonal", "apply_matrix", "expectation_terms"]
+__all__ = ["apply_diagonal", "apply_matrix", "expectation_terms"]
 
 
 def _layout(n: int, qubits: Sequence[int]) -> tuple[list[int], list[int], list[int]]:
@@ -98,31 +98,6 @@ def apply_diagonal(
     view = state.reshape(*state.shape[:lead], *shape)
     extra = lead - (diagonal.dim() - 1)
     return (view * _bits_view(diagonal, extra, shape, axes)).reshape(state.shape)
-
-
-def apply_dense(
-    state: torch.Tensor, matrix: torch.Tensor, qubits: Sequence[int], n: int, lead: int
-) -> torch.Tensor:
-    """``matrix`` on ``qubits`` as one batched matrix product (for fused k-qubit blocks).
-
-    The qubits' axes are moved last (``qubits[0]`` innermost, the matrix's bit order), the
-    register becomes ``(*lead, rest, d)`` and is multiplied by the transposed matrix; two
-    copies and one GEMM, whatever ``d``. Arguments as :func:`apply_matrix`.
-    """
-    m = len(qubits)
-    lead_shape = state.shape[:lead]
-    view = state.reshape(*lead_shape, *([2] * n))
-    axes = [lead + n - 1 - q for q in qubits]
-    others = [a for a in range(lead, lead + n) if a not in axes]
-    moved = view.permute(*range(lead), *others, *reversed(axes))
-    flat = moved.reshape(*lead_shape, 2 ** (n - m), 2**m)
-    extra = lead - (matrix.dim() - 2)
-    transposed = matrix.transpose(-1, -2).reshape(*matrix.shape[:-2], *([1] * extra), 2**m, 2**m)
-    out = torch.matmul(flat, transposed).reshape(moved.shape)
-    inverse = [0] * (lead + n)
-    for position, axis in enumerate([*range(lead), *others, *reversed(axes)]):
-        inverse[axis] = position
-    return out.permute(*inverse).reshape(state.shape)
 
 
 def expectation_terms(
