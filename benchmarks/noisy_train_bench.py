@@ -25,11 +25,18 @@ It prints, with the machine load and 1 torch thread:
    (linearly in trajectories) to the count that matches parameter shift;
 5. ShotsQNN on ``AerExecutor`` (noisy) in the same run: one estimator request of one
    parameter set at ``--shots-precision``, extrapolated to a parameter-shift sample
-   (``1 + 2 x occurrences`` sets) at that precision and at 4096 shots; and the ratios.
+   (``1 + 2 x occurrences`` sets) at that precision and at 4096 shots; and the ratios;
+6. with ``--widths``, the step at every fused block width 2..5 beside the width the engine's
+   cost model picks (``runtime.simulators.noisy.trajectories``), and how far the pick is from
+   the fastest measured.
+
+``--circuit qasa`` runs the speed and width parts on QASA's circuit instead (the training
+tables' ``qasa@noisy`` rows: 13 active qubits on heron_r2), e.g.
+``--circuit qasa --skip-aer --repeats 16 --widths``.
 
 Run: .venv/bin/python benchmarks/noisy_train_bench.py [--batch 32] [--trajectories 16]
      [--repeats 64] [--validate-trajectories 256] [--shots-precision 0.1] [--skip-aer]
-     [--skip-validation]
+     [--skip-validation] [--circuit lookup|qasa] [--widths]
 """
 
 from __future__ import annotations
@@ -48,12 +55,14 @@ from qiskit.quantum_info import DensityMatrix, SparsePauliOp
 from qiskit_aer import AerSimulator
 
 from hardware_profiles import load_profile
+from qcompile.models.qasa import build_qasa
 from runtime.execution.active import restrict_circuit
 from runtime.execution.aer import AerExecutor
 from runtime.execution.executor import EstimatorPub
 from runtime.execution.noise import noise_model
 from runtime.qnn.noisy_qnn import NoisyQNN
 from runtime.qnn.shots_qnn import ShotsQNN
+from runtime.simulators.noisy.trajectories import TrajectoryEngine
 
 PS_SHOTS = 4096
 
@@ -88,6 +97,29 @@ def lookup_circuit(
         qc.cx(q, q + 1)
     observables = [SparsePauliOp("I" * (n - 1 - q) + "Z" + "I" * q) for q in range(read, n)]
     return qc, x, w, observables
+
+
+def qasa_circuit() -> tuple[QuantumCircuit, ParameterVector, ParameterVector, list[SparsePauliOp]]:
+    """QASA's published 9-qubit circuit (the training tables' ``qasa@noisy`` rows)."""
+    model = build_qasa()
+    return model.circuit, model.inputs, model.weights, list(model.observables)
+
+
+def widths(qnn: NoisyQNN, batch: int, trajectories: int) -> None:
+    """Forward + backward per fused block width, beside the width the cost model picks."""
+    picked = TrajectoryEngine(qnn._program, qnn._dtype)
+    cpu = {}
+    for k in range(2, 6):
+        qnn._trajectory_engine = TrajectoryEngine(qnn._program, qnn._dtype, block_qubits=k)
+        print(f"[widths] block width {k}: {qnn._trajectory_engine.num_blocks} blocks", end="; ")
+        cpu[k] = batch / speed(qnn, batch, trajectories)
+    qnn._trajectory_engine = picked
+    best = min(cpu, key=cpu.__getitem__)
+    print(
+        f"[widths] the cost model picks {picked.block_qubits} ({cpu[picked.block_qubits]:.2f} "
+        f"CPU-s per batch); the fastest measured is {best} ({cpu[best]:.2f} CPU-s): the pick "
+        f"takes {cpu[picked.block_qubits] / cpu[best]:.2f}x the fastest"
+    )
 
 
 def _load() -> str:
@@ -176,7 +208,7 @@ def speed(qnn: NoisyQNN, batch: int, trajectories: int) -> float:
     qnn._trajectories = trajectories
     rng = np.random.default_rng(7)
     x = torch.tensor(rng.uniform(-np.pi, np.pi, (batch, qnn.num_inputs)), requires_grad=True)
-    targets = torch.tensor(rng.uniform(-1, 1, (batch, 3)))
+    targets = torch.tensor(rng.uniform(-1, 1, (batch, qnn.output_shape[0])))
     torch.nn.functional.mse_loss(layer(x), targets).backward()  # warm-up step
     best_wall, best_cpu = math.inf, math.inf
     for _ in range(3):
@@ -283,12 +315,23 @@ def main(argv: list[str] | None = None) -> int:
         "--skip-aer", action="store_true", help="skip the Aer validations and baseline"
     )
     parser.add_argument("--skip-validation", action="store_true", help="skip the Aer validations")
+    parser.add_argument(
+        "--circuit",
+        choices=("lookup", "qasa"),
+        default="lookup",
+        help="the 11-qubit lookup (default) or QASA's circuit (the qasa@noisy training rows)",
+    )
+    parser.add_argument(
+        "--widths",
+        action="store_true",
+        help="also time every fused block width 2..5 beside the cost model's pick",
+    )
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     print(f"torch threads: {torch.get_num_threads()}; load average: {_load()}")
     if not (args.skip_aer or args.skip_validation):
         validate_exact(args.profile)
-    qc, x, w, observables = lookup_circuit()
+    qc, x, w, observables = lookup_circuit() if args.circuit == "lookup" else qasa_circuit()
     start = time.perf_counter()
     qnn = NoisyQNN(
         qc,
@@ -309,6 +352,14 @@ def main(argv: list[str] | None = None) -> int:
         validate_trajectories(qnn, args.profile, args.validate_trajectories)
     needed, needed_total = gradient_error(qnn, args.repeats)
     rate = speed(qnn, args.batch, args.trajectories)
+    engine = qnn._trajectory_engine
+    if engine is not None:
+        print(
+            f"[engine] fused block width {engine.block_qubits} (cost model), "
+            f"{engine.num_blocks} blocks"
+        )
+    if args.widths:
+        widths(qnn, args.batch, args.trajectories)
     # The cost of a step is linear in batch x trajectories (measured: the fused blocks are
     # GEMMs over that dimension), so the matched rate is extrapolated, and printed as such.
     matched = rate * args.trajectories / needed

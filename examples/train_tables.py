@@ -14,9 +14,10 @@ validation split is carved from the training data, training stops early once the
 loss has not improved for ``patience`` epochs (at most ``max_epochs``),
 and a run is reported at its best validation epoch. Runs go to
 ``--runs DIR/<key>/<task>/<model>/seed<S>`` (default ``out/train_tables``, git-ignored), where
-``<key>`` hashes the training code, the library versions, the torch thread count and the
-CPU kernels torch uses: a finished run is reused and a killed one resumed only under the same
-key, so a table never mixes runs of different code or numerics. ``--verify`` retrains the
+``<key>`` hashes the training code (its syntax trees: docstrings, comments and layout do not
+count), the library versions, the torch thread count and the CPU kernels torch uses: a
+finished run is reused and a killed one resumed only under the same key, so a table never
+mixes runs of different code or numerics. ``--verify`` retrains the
 selected runs into a temporary directory and compares every epoch's losses and metrics bit
 for bit with the stored ones.
 
@@ -32,6 +33,7 @@ that ``examples/qlaci_kernel_eval.py`` writes beside the runs of a run key, when
 from __future__ import annotations
 
 import argparse
+import ast
 import hashlib
 import json
 import math
@@ -137,8 +139,44 @@ def _config(task: str, model: str, seed: int, sizes: dict[str, Any]) -> Any:
     )
 
 
+def _cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), else the platform's processor string."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def code_digest(source: str) -> bytes:
+    """A module's syntax tree without docstrings, comments, layout or line numbers.
+
+    Bare string statements (module, class, function and attribute docstrings) are dropped:
+    they cannot change a trained number, and hashing them made every docstring edit
+    invalidate hours of stored runs.
+    """
+    tree = ast.parse(source)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(body, list):
+            kept = [
+                stmt
+                for stmt in body
+                if not (
+                    isinstance(stmt, ast.Expr)
+                    and isinstance(stmt.value, ast.Constant)
+                    and isinstance(stmt.value.value, str)
+                )
+            ]
+            node.body = kept or [ast.Pass()]  # type: ignore[attr-defined]
+    return ast.dump(tree, include_attributes=False).encode()
+
+
 def run_key() -> str:
-    """Hash of the training code, library versions, torch threads (1) and CPU kernels."""
+    """Hash of the training code (:func:`code_digest`), library versions, torch threads (1)
+    and CPU kernels."""
     import torch
 
     from runtime.train.loop import training_versions
@@ -146,7 +184,9 @@ def run_key() -> str:
     digest = hashlib.sha256()
     for folder in CODE_DIRS:
         for path in sorted((ROOT / folder).rglob("*.py")):
-            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+            digest.update(
+                str(path.relative_to(ROOT)).encode() + b"\0" + code_digest(path.read_text())
+            )
     numerics = {
         "threads": 1,
         "cpu_capability": torch.backends.cpu.get_cpu_capability(),
@@ -374,7 +414,7 @@ def _document(
         "# Training results",
         "",
         f"Produced by `.venv/bin/python {command}` on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
-        f"({os.cpu_count()} CPU cores, {platform.machine()}, torch CPU kernels "
+        f"({os.cpu_count()} CPU cores, {_cpu_model()}, {platform.machine()}, torch CPU kernels "
         f"{torch.backends.cpu.get_cpu_capability()}, one torch thread per run; "
         f"{trained / 60:.1f} min of training summed over runs, {reused} runs reused, "
         f"{wall / 60:.1f} min wall-clock for this invocation; run key "
@@ -449,7 +489,13 @@ def _document(
         "inputs, ≤ 2e-6 on the weights for a batch), and after 8 epochs seed 2 ends at 1.402. "
         "Nothing flagged it because runs were reused by config alone. The run directories "
         "are now keyed by a hash of the training code, versions and numerics, so a table "
-        "never mixes runs of different code, and a changed code reruns.",
+        "never mixes runs of different code, and a changed code reruns. The CPU model is not "
+        "in the key (it is printed above), and it matters too: with the same code, versions, "
+        "one thread and AVX512 kernels, the runs of the page at commit b3869b7 (trained in "
+        "earlier sessions on other machines, AMD EPYC where noted) and their retraining on "
+        "this page's Intel Xeon differ in the last bits in 128 of 156 runs, classical ones "
+        "included (`needle-4` softmax-attn seed 0: test loss 0.014778472 vs 0.014778473), "
+        "and roll-outs amplify it (`series-sine` QASA seed 1 ran 14 epochs there, 20 here).",
         "",
         "Tasks: `runtime/train/tasks.py` (needle retrieval with 4-d keys and values; "
         "scikit-learn's 8×8 digits as 8 rows or 64 pixels; the nine QASA series, standardized "

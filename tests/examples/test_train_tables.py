@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -52,3 +54,43 @@ def test_quick_page_labels_rows_draws_curves_and_verifies_bit_for_bit(tmp_path: 
     verified = _script("--verify", "--key", key, *common, "--seed", "0", "--runs", str(runs))
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert verified.stdout.count("IDENTICAL") == 2
+
+
+def _train_tables():  # type: ignore[no-untyped-def]
+    sys.path.insert(0, str(ROOT / "examples"))
+    import train_tables
+
+    return train_tables
+
+
+_WORDS = st.text(alphabet="abc xyz.,()=", min_size=0, max_size=30)
+
+
+@given(doc=_WORDS, comment=_WORDS, value=st.integers(-5, 5), other=st.integers(-5, 5))
+@settings(max_examples=60, deadline=None)
+def test_code_digest_ignores_docstrings_comments_and_layout_but_not_code(
+    doc: str, comment: str, value: int, other: int
+) -> None:
+    digest = _train_tables().code_digest
+    plain = f"X = {value}\n\n\nclass A:\n    def f(self, y):\n        return y * X\n"
+    dressed = (
+        f'"""{doc}"""\nX = ({value})  # {comment}\n"""{doc} attribute docstring."""\n'
+        f'class A:\n    """{doc}"""\n\n    def f(self, y):  # {comment}\n'
+        f'        """{doc}"""\n        return y  *  X\n'
+    )
+    assert digest(dressed) == digest(plain)
+    changed = plain.replace(f"X = {value}", f"X = {other}")
+    assert (digest(changed) == digest(plain)) == (value == other)
+    assert digest(plain.replace("y * X", "y + X")) != digest(plain)
+
+
+def test_run_key_is_unchanged_by_a_docstring_edit_of_the_training_code() -> None:
+    tables = _train_tables()
+    engine = ROOT / "runtime" / "simulators" / "noisy" / "trajectories.py"
+    source = engine.read_text()
+    edited = source.replace('"""Unbiased noisy', '"""Edited: unbiased noisy', 1)
+    assert edited != source
+    assert tables.code_digest(edited) == tables.code_digest(source)
+    assert tables.code_digest(
+        source.replace("CHUNK_BYTES = 1 << 24", "CHUNK_BYTES = 1 << 23")
+    ) != tables.code_digest(source)

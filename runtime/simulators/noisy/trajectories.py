@@ -21,11 +21,12 @@ drawn with half the term's probability, times ``sqrt 2``) change norms.
 
 Cost: noiseless one-qubit gates are folded into the next gate on their qubit; then
 consecutive steps (gate + draw) are fused, greedily in circuit order, into dense blocks on
-at most ``block_qubits`` qubits (qsim-style; default 3, at most 48 steps each). Every
+at most ``block_qubits`` qubits (qsim-style; at most 48 steps each; by default the width in
+2..5 with the least estimated cost). Every
 trajectory gets the block's no-draw product ``prod K_0 U / sqrt(q_0)`` (one batched GEMM on
 the ``(B T, 2**n)`` tensor); the few trajectories that drew another ``k`` somewhere in the
 block get their own product (tiny ``d x d`` matrices) applied to their gathered states.
-The state is not permuted back between blocks: each block moves its qubits to the last axes
+The state is not permuted back between blocks: each block moves its qubits to the first axes
 from wherever the previous one left them (one copy and one GEMM per block).
 The products are exact, so fused and unfused runs agree to rounding for the same draws.
 Draws are made up front from a seeded ``torch.Generator``, so a checkpointed backward
@@ -57,12 +58,31 @@ dynamic mmap threshold (32 MiB) are mapped and page-faulted afresh at every allo
 measured, one epoch of QASA on series-arma under heron_r2's noise (13 active qubits, batch
 32 x 16 trajectories, 32 MiB states) spent 195 s in the kernel beside 150 s of user time."""
 
-DEFAULT_BLOCK_QUBITS = 3
-"""Steps are fused into dense blocks on at most this many qubits (0: no fusion).
+DEFAULT_BLOCK_QUBITS: int | None = None
+"""Steps are fused into dense blocks on at most this many qubits (0: no fusion); None
+chooses the width in 2..5 with the least estimated sweep cost (:func:`_sweep_cost`).
 
-Measured on the 11-qubit benchmark circuit compiled for heron_r2 (batch 32 x 16
-trajectories, complex64, one thread, best of two steps): 10.2-11.7 samples per CPU-second
-with 3-qubit blocks (76 blocks), 8.7-9.6 with 4 (73), 10.3 with 5, 2.3 with 2 (405)."""
+Measured (one thread, batch 32 x 16 trajectories, complex64, forward + backward, CPU
+seconds per batch): the 11-qubit benchmark circuit compiled for heron_r2 runs fastest with
+3-qubit blocks (1.18 s, 76 blocks; 1.34 s with 4, 1.62 s with 5); QASA on heron_r2 (13
+active qubits) with 5 (2.9 s, 14 blocks; 3.7 s with 4, 4.4 s with 3). The cost model,
+fitted to these six points, picks both."""
+_GEMM_COST = {1: 0.8, 2: 0.8, 3: 1.0, 4: 1.28, 5: 2.73, 6: 5.5}
+"""A block's GEMM on the whole state, by its width, relative to a 3-qubit one (fitted as
+above; small blocks are bound by memory traffic, not arithmetic)."""
+
+
+def _move_cost(n: int) -> float:
+    """One move-to-front copy of an ``n``-qubit state, relative to a 3-qubit block's GEMM.
+
+    Fitted as above (on one Intel Xeon, 2 MiB L2 per core): 0.5 at 11 qubits, about 2.7 at
+    13; a copy's contiguous runs are short and scattered over a larger state, so it loses to
+    the GEMM as states grow. Doubling per qubit is a model, not a measurement, between and
+    beyond; pass ``block_qubits`` to override.
+    """
+    return 0.5 * 2.0 ** max(0, n - 11)
+
+
 _MAX_BLOCK_STEPS = 48
 # Keep every block's input for backward below this many bytes (estimated as two states per
 # block); checkpoint above, which recomputes the forward sweep in backward. Measured on the
@@ -100,20 +120,31 @@ class TrajectoryEngine:
         program: The lowered circuit, noise and observables.
         dtype: ``torch.complex128`` (default) or ``torch.complex64`` (half the memory and
             time; single-precision rounding is far below the Monte-Carlo error).
+        block_qubits: Widest fused block (0: no fusion); None (default) chooses it by cost
+            (:data:`DEFAULT_BLOCK_QUBITS`).
     """
 
     def __init__(
         self,
         program: NoisyProgram,
         dtype: torch.dtype = torch.complex128,
-        block_qubits: int = DEFAULT_BLOCK_QUBITS,
+        block_qubits: int | None = DEFAULT_BLOCK_QUBITS,
     ) -> None:
         self.program = program
         self.dtype = dtype
         self._steps = _lower(program, dtype)
-        self._blocks = _fuse(self._steps, block_qubits, dtype) if block_qubits > 0 else None
+        n = program.num_qubits
+        if block_qubits is None:
+            block_qubits = min(
+                range(2, 6),
+                key=lambda k: _sweep_cost(n, _group(self._steps, k)),
+            )
+        self.block_qubits = block_qubits
+        self._blocks = (
+            _build(_group(self._steps, block_qubits), dtype) if block_qubits > 0 else None
+        )
         self._perms, self._final_perm = _layouts(
-            program.num_qubits, [] if self._blocks is None else self._blocks
+            n, [] if self._blocks is None else [b.qubits for b in self._blocks]
         )
         dim = 2**program.num_qubits
         index = np.arange(dim)
@@ -428,8 +459,8 @@ _Plan = tuple[torch.Tensor, list[torch.Tensor | None]] | None
 """Per block: the sorted trajectories with a draw ``k != 0`` in it, and per step their k."""
 
 
-def _fuse(steps: list[_Step], block_qubits: int, dtype: torch.dtype) -> list[_Block]:
-    """Greedy fusion of consecutive steps into blocks (qsim-style, in circuit order)."""
+def _group(steps: list[_Step], block_qubits: int) -> list[list[_Step]]:
+    """Greedy grouping of consecutive steps into blocks (qsim-style, in circuit order)."""
     groups: list[list[_Step]] = []
     qubits: set[int] = set()
     for step in steps:
@@ -440,6 +471,22 @@ def _fuse(steps: list[_Step], block_qubits: int, dtype: torch.dtype) -> list[_Bl
         else:
             groups.append([step])
             qubits = set(step.qubits)
+    return groups
+
+
+def _sweep_cost(n: int, groups: list[list[_Step]]) -> float:
+    """Estimated cost of one sweep over ``groups``, in 3-qubit-GEMM units (see the constants)."""
+    qubits = [tuple(sorted({q for step in group for q in step.qubits})) for group in groups]
+    perms, _ = _layouts(n, qubits)
+    move = _move_cost(n)
+    return sum(
+        _GEMM_COST.get(len(q), 2.0 ** (len(q) - 3)) + (move if perm is not None else 0.0)
+        for q, perm in zip(qubits, perms, strict=True)
+    )
+
+
+def _build(groups: list[list[_Step]], dtype: torch.dtype) -> list[_Block]:
+    """Blocks of ``groups``: every step's table and generator embedded in block space."""
     blocks = []
     start = 0
     for group in groups:
@@ -481,14 +528,21 @@ def _fuse(steps: list[_Step], block_qubits: int, dtype: torch.dtype) -> list[_Bl
 
 
 def _layouts(
-    n: int, blocks: list[_Block]
+    n: int, blocks: list[tuple[int, ...]]
 ) -> tuple[list[tuple[int, ...] | None], tuple[int, ...] | None]:
-    """Per block, the axis permutation into the layout it runs in; then back to Qiskit's.
+    """Per block (its qubits), the axis permutation into its layout; then back to Qiskit's.
 
-    The state is never permuted back between blocks: a block's qubits are moved to the last
-    axes (``qubits[0]`` innermost, the matrix's bit order) from wherever the previous block
-    left them, so each block costs one copy and one GEMM (none when consecutive blocks share
-    their qubits), not the two copies of a permute-there-and-back.
+    The state is never permuted back between blocks: a block's qubits are moved to the most
+    significant axes (``qubits[0]`` least significant of them, the matrix's bit order) from
+    wherever the previous block left them, the others keeping their order; so each block
+    costs one copy and one GEMM (none when consecutive blocks share their qubits), not the
+    two copies of a permute-there-and-back. Moving to the front keeps the axes after the
+    block's innermost qubit in place, so the copy moves contiguous runs, and qubits in use
+    stay near the front. Measured (256 trajectories of 13 qubits, complex64): moving the
+    qubits on axes 0, 5, 9 took 2.5 ms to the front and 11.5 ms to the back, those on 2, 7,
+    12 took 8.8 and 9.6 ms (a 3-qubit GEMM: 1.6 ms). Forward + backward of a batch of QASA on
+    heron_r2 with 3-qubit blocks went from 4.8 to 3.9 CPU-s, and the 11-qubit benchmark
+    circuit from 22.4 to 27.1 samples per CPU-second (moving to the back before).
 
     Returns:
         Per block, ``perm`` with ``new_axis[i] = old_axis[perm[i]]`` (None: no move); the
@@ -496,8 +550,8 @@ def _layouts(
     """
     order = list(reversed(range(n)))  # qubit on each axis, most significant first
     perms: list[tuple[int, ...] | None] = []
-    for block in blocks:
-        new = [q for q in order if q not in block.qubits] + list(reversed(block.qubits))
+    for qubits in blocks:
+        new = list(reversed(qubits)) + [q for q in order if q not in qubits]
         perm = tuple(order.index(q) for q in new)
         perms.append(None if perm == tuple(range(n)) else perm)
         order = new
@@ -508,17 +562,23 @@ def _layouts(
 def _apply_block(
     state: torch.Tensor, matrix: torch.Tensor, perm: tuple[int, ...] | None, n: int, lead: int
 ) -> torch.Tensor:
-    """A block's ``(*matrix_lead, d, d)`` on the last ``log2 d`` axes after ``perm``."""
+    """A block's ``(*matrix_lead, d, d)`` on the first ``log2 d`` axes after ``perm``.
+
+    The matrix multiplies ``(d, 2**n / d)`` slices from the left: one GEMM per trajectory
+    (shared matrix or one per trajectory), or per parameter set over its trajectories.
+    """
     lead_shape = state.shape[:lead]
     d = matrix.shape[-1]
+    rest = (1 << n) // d
     if perm is not None:
         view = state.reshape(*lead_shape, *([2] * n))
         state = view.permute(*range(lead), *(lead + p for p in perm))
-    transposed = matrix.transpose(-1, -2)
-    if matrix.dim() == 2:  # one matrix for every trajectory: one GEMM
-        out = state.reshape(-1, d) @ transposed
-    else:  # one per leading row (set or trajectory): one batched GEMM over those rows
-        out = torch.bmm(state.reshape(matrix.shape[0], -1, d), transposed)
+    if matrix.dim() == 2:  # one matrix for every trajectory
+        out = torch.matmul(matrix, state.reshape(-1, d, rest))
+    elif lead == 1:  # one per trajectory
+        out = torch.bmm(matrix, state.reshape(-1, d, rest))
+    else:  # one per parameter set, broadcast over its trajectories
+        out = torch.matmul(matrix.unsqueeze(1), state.reshape(matrix.shape[0], -1, d, rest))
     return out.reshape(*lead_shape, 1 << n)
 
 

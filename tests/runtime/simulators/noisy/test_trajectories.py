@@ -133,7 +133,7 @@ def test_fused_blocks_equal_step_by_step_for_the_same_draws() -> None:
     program = noisy_program(c.circuit, c.occurrences, c.noise, observables(c.circuit.num_qubits))
     angles = torch.as_tensor(occurrence_values(c, np.random.default_rng(6).uniform(-2, 2, (2, 5))))
     results = []
-    for block_qubits in (0, 2, 3):
+    for block_qubits in (0, 2, 3, 5, None):
         engine = TrajectoryEngine(program, block_qubits=block_qubits)
         leaf = angles.clone().requires_grad_(True)
         values = engine.expectations(leaf, 64, torch.Generator().manual_seed(2))
