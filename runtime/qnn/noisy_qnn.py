@@ -85,7 +85,12 @@ class NoisyQNN(NeuralNetwork):
         noise_scale: Multiplies every error and divides T1/T2
             (:func:`runtime.execution.noise.scale_target`). Defaults to 1.0.
         seed: Seed of the trajectory draws. Defaults to None (fresh entropy).
-        dtype: Complex dtype of the simulation. Defaults to ``torch.complex128``.
+        dtype: Complex dtype of the simulation. Defaults to None: ``torch.complex128`` for
+            the density matrix (exact values, within 1e-9 of Aer) and ``torch.complex64`` for
+            trajectories, whose float32 rounding (~1e-7) is far below their Monte-Carlo
+            error and which then take half the memory and time (measured on QASA under
+            heron_r2, 13 active qubits, batch 32 x 16 trajectories, forward + backward:
+            1.98-2.01 against 3.22-3.95 CPU-s).
         input_gradients: Also return input gradients. Defaults to False.
         compile_options: Options of the one compilation. Defaults to
             ``CompileOptions(equivalence_max_qubits=0)``.
@@ -109,7 +114,7 @@ class NoisyQNN(NeuralNetwork):
         readout: bool = True,
         noise_scale: float = 1.0,
         seed: int | None = None,
-        dtype: torch.dtype = torch.complex128,
+        dtype: torch.dtype | None = None,
         input_gradients: bool = False,
         compile_options: CompileOptions | None = None,
     ) -> None:
@@ -146,8 +151,11 @@ class NoisyQNN(NeuralNetwork):
             fits = n <= MAX_DENSITY_QUBITS and 2**n <= _DENSITY_COST_RATIO * trajectories
             mode = "density" if fits else "trajectories"
         self._mode: NoisyMode = mode
-        self._dtype = dtype
-        self._engine = DensityEngine(self._program, dtype) if mode == "density" else None
+        self._density_dtype = dtype or torch.complex128
+        self._dtype = dtype or torch.complex64  # trajectories
+        self._engine = (
+            DensityEngine(self._program, self._density_dtype) if mode == "density" else None
+        )
         self._trajectory_engine: TrajectoryEngine | None = None
         self._trajectories = trajectories
         self._generator = torch.Generator()
@@ -278,7 +286,7 @@ class NoisyQNN(NeuralNetwork):
     def _forward(self, input_data: np.ndarray | None, weights: np.ndarray | None) -> np.ndarray:
         params = torch.as_tensor(parameter_rows(input_data, weights), dtype=torch.float64)
         with torch.no_grad():
-            return self.expectations(params).numpy()
+            return self.expectations(params).to(torch.float64).numpy()
 
     def _backward(
         self, input_data: np.ndarray | None, weights: np.ndarray | None
