@@ -206,6 +206,31 @@ class JobRecord:
         return doc
 
 
+_BUSY_TIMEOUT = 30.0
+"""Seconds a connection waits for another's lock (SQLite's busy timeout)."""
+
+
+def _retry_locked(step: Callable[[], object], timeout: float = _BUSY_TIMEOUT) -> None:
+    """Runs ``step``, retrying while the database is locked, for at most ``timeout`` s.
+
+    Switching a new store to WAL (and creating its tables) while another process does the
+    same can fail with "database is locked" at once: SQLite does not call its busy handler
+    for every lock taken there. Seen in CI: one of four processes opening a fresh store
+    failed.
+    """
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() + delay > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.5)
+
+
 class JobStore:
     """The SQLite job store. Use as a context manager, or call :meth:`close`."""
 
@@ -215,9 +240,9 @@ class JobStore:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # timeout: SQLite's busy timeout, how long a writer waits for another's lock.
-            self._db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.executescript(_SCHEMA)
+            self._db = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT, isolation_level=None)
+            _retry_locked(lambda: self._db.execute("PRAGMA journal_mode=WAL"))
+            _retry_locked(lambda: self._db.executescript(_SCHEMA))
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(requests)")}
             if not columns.issuperset(_ADDED_COLUMNS):
                 self._add_columns()
